@@ -1,0 +1,78 @@
+/**
+ * The committed artifact on disk: readable JSON, one file per RFC, so a sweep that changes
+ * one RFC changes one small file in git. Layout (schemaVersion 1):
+ *   meta.json, ideas.json, problems.json, audit.jsonl, rfcs/<slug>.json
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Artifact, ArtifactMeta, AuditRecord, IdeaRecord, ProblemRecord, RfcRecord } from './model.ts';
+
+/** JSON with keys sorted at every level, two-space indent, LF, trailing newline. */
+export function stableJson(value: unknown): string {
+  return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) out[k] = sortKeys((value as Record<string, unknown>)[k]);
+    return out;
+  }
+  return value;
+}
+
+/** The artifact as files: relative path -> exact bytes to write. */
+export function serializeArtifact(a: Artifact): Map<string, string> {
+  const files = new Map<string, string>();
+  files.set('meta.json', stableJson(a.meta));
+  files.set('ideas.json', stableJson([...a.ideas].sort((x, y) => x.number - y.number)));
+  files.set('problems.json', stableJson([...a.problems].sort((x, y) => cmp(x.file, y.file))));
+  files.set('audit.jsonl', a.audit.map((r) => JSON.stringify(sortKeys(r))).join('\n') + (a.audit.length ? '\n' : ''));
+  for (const r of [...a.rfcs].sort((x, y) => cmp(x.slug, y.slug))) files.set(`rfcs/${r.slug}.json`, stableJson(r));
+  return files;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Reads an artifact directory; throws naming the file when one is missing or not valid JSON. */
+export async function readArtifact(dir: string): Promise<Artifact> {
+  const json = async <T>(rel: string): Promise<T> => {
+    const path = join(dir, rel);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (cause) {
+      throw new Error(`cannot read artifact file "${path}": run "rfc-actions reconcile --out ${dir}" first`, { cause });
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch (cause) {
+      throw new Error(`artifact file "${path}" is not valid JSON`, { cause });
+    }
+  };
+  const meta = await json<ArtifactMeta>('meta.json');
+  const ideas = await json<IdeaRecord[]>('ideas.json');
+  const problems = await json<ProblemRecord[]>('problems.json');
+  let audit: AuditRecord[] = [];
+  try {
+    const text = await readFile(join(dir, 'audit.jsonl'), 'utf8');
+    audit = text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as AuditRecord);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  let names: string[] = [];
+  try {
+    names = (await readdir(join(dir, 'rfcs'))).filter((n) => n.endsWith('.json')).sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const rfcs: RfcRecord[] = [];
+  for (const n of names) rfcs.push(await json<RfcRecord>(`rfcs/${n}`));
+  return { meta, rfcs, ideas, problems, audit };
+}
