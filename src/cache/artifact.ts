@@ -1,11 +1,19 @@
 /**
  * The committed artifact on disk: readable JSON, one file per RFC, so a sweep that changes
  * one RFC changes one small file in git. Layout (schemaVersion 1):
- *   meta.json, ideas.json, problems.json, audit.jsonl, rfcs/<slug>.json
+ *   meta.json, ideas.json, problems.json, unattached.json, audit.jsonl, rfcs/<slug>.json
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Artifact, ArtifactMeta, AuditRecord, IdeaRecord, ProblemRecord, RfcRecord } from './model.ts';
+import type {
+  Artifact,
+  ArtifactMeta,
+  AuditRecord,
+  IdeaRecord,
+  ProblemRecord,
+  PrRecord,
+  RfcRecord,
+} from './model.ts';
 
 /** JSON with keys sorted at every level, two-space indent, LF, trailing newline. */
 export function stableJson(value: unknown): string {
@@ -28,8 +36,16 @@ export function serializeArtifact(a: Artifact): Map<string, string> {
   files.set('meta.json', stableJson(a.meta));
   files.set('ideas.json', stableJson([...a.ideas].sort((x, y) => x.number - y.number)));
   files.set('problems.json', stableJson([...a.problems].sort((x, y) => cmp(x.file, y.file))));
-  files.set('audit.jsonl', a.audit.map((r) => JSON.stringify(sortKeys(r))).join('\n') + (a.audit.length ? '\n' : ''));
-  for (const r of [...a.rfcs].sort((x, y) => cmp(x.slug, y.slug))) files.set(`rfcs/${r.slug}.json`, stableJson(r));
+  files.set(
+    'unattached.json',
+    stableJson([...(a.unattached ?? [])].sort((x, y) => cmp(x.repo, y.repo) || x.number - y.number)),
+  );
+  files.set(
+    'audit.jsonl',
+    a.audit.map((r) => JSON.stringify(sortKeys(r))).join('\n') + (a.audit.length ? '\n' : ''),
+  );
+  for (const r of [...a.rfcs].sort((x, y) => cmp(x.slug, y.slug)))
+    files.set(`rfcs/${r.slug}.json`, stableJson(r));
   return files;
 }
 
@@ -45,7 +61,9 @@ export async function readArtifact(dir: string): Promise<Artifact> {
     try {
       text = await readFile(path, 'utf8');
     } catch (cause) {
-      throw new Error(`cannot read artifact file "${path}": run "rfc-actions reconcile --out ${dir}" first`, { cause });
+      throw new Error(`cannot read artifact file "${path}": run "rfc-actions reconcile --out ${dir}" first`, {
+        cause,
+      });
     }
     try {
       return JSON.parse(text) as T;
@@ -56,6 +74,14 @@ export async function readArtifact(dir: string): Promise<Artifact> {
   const meta = await json<ArtifactMeta>('meta.json');
   const ideas = await json<IdeaRecord[]>('ideas.json');
   const problems = await json<ProblemRecord[]>('problems.json');
+  let unattached: PrRecord[] = [];
+  try {
+    unattached = JSON.parse(await readFile(join(dir, 'unattached.json'), 'utf8')) as PrRecord[];
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new Error(`artifact file "${join(dir, 'unattached.json')}" is not valid JSON`, { cause: e });
+    }
+  }
   let audit: AuditRecord[] = [];
   try {
     const text = await readFile(join(dir, 'audit.jsonl'), 'utf8');
@@ -74,5 +100,5 @@ export async function readArtifact(dir: string): Promise<Artifact> {
   }
   const rfcs: RfcRecord[] = [];
   for (const n of names) rfcs.push(await json<RfcRecord>(`rfcs/${n}`));
-  return { meta, rfcs, ideas, problems, audit };
+  return { meta, rfcs, ideas, problems, audit, unattached };
 }

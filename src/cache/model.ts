@@ -46,6 +46,10 @@ export interface PrRecord {
   supersededBy: number | null;
   supersededByLogin: string | null;
   withdrawnBy: string | null;
+  /** the state Gitea reports, before the audit log and `Supersedes:` lines are applied */
+  giteaState: 'open' | 'merged' | 'closed';
+  /** the login of the body's `On-behalf-of:` trailer, when there is one */
+  trailerLogin: string | null;
 }
 
 /** One RFC: the parsed entry plus its live body, branches and PRs. */
@@ -68,6 +72,8 @@ export interface RfcRecord {
   entryPath: string; // rfcs/<slug>.md
   entrySha: string | null; // blob sha of the entry file
   bodySha: string | null; // blob sha of RFC.md when bodySource is rfc-repo
+  /** the entry file's own body when `body` comes from the RFC repo; null when `body` is the entry body */
+  entryBody: string | null;
   /** the entry file disappeared from the meta repo without going through the process */
   deletedOutOfBand: boolean;
   branches: BranchRecord[]; // sorted by repo, name
@@ -133,4 +139,6 @@ export interface Artifact {
   ideas: IdeaRecord[]; // sorted by number
   problems: ProblemRecord[]; // sorted by file
   audit: AuditRecord[]; // in log order
+  /** meta-repo PRs whose branch names a slug that has no entry (yet); kept so an incremental sweep can attach them later */
+  unattached: PrRecord[]; // sorted by repo, number
 }

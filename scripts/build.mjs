@@ -1,0 +1,77 @@
+/**
+ * `npm run build [-- --out DIR]`: bundles the action (src/action.ts) into DIR (default dist/):
+ *   index.js            one ESM file, every dependency inlined (no npm install at run time)
+ *   better_sqlite3.node the better-sqlite3 addon, loaded from beside index.js
+ *   native.json         the Node ABI, platform and arch the addon was built for
+ *   package.json        {"type":"module"}, so node runs index.js as ESM wherever dist/ is copied
+ * index.js is deterministic: the same sources and lockfile give the same bytes.
+ */
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(ROOT, 'package.json'));
+
+const { values } = parseArgs({ options: { out: { type: 'string' } }, strict: true });
+const out = resolve(ROOT, values.out ?? 'dist');
+
+/**
+ * better-sqlite3 finds its addon through the `bindings` package, which searches
+ * node_modules paths that do not exist beside a bundle. This replaces it with a loader that
+ * takes the addon from the bundle's own directory.
+ */
+const bindingsBesideBundle = {
+  name: 'bindings-beside-bundle',
+  setup(b) {
+    b.onResolve({ filter: /^bindings$/ }, () => ({ path: 'bindings', namespace: 'rfc-bindings' }));
+    b.onLoad({ filter: /.*/, namespace: 'rfc-bindings' }, () => ({
+      loader: 'js',
+      contents: [
+        "import { createRequire } from 'node:module';",
+        'const load = createRequire(import.meta.url);',
+        'export default function bindings(name) {',
+        '  return load(`./${name}`);',
+        '}',
+      ].join('\n'),
+    }));
+  },
+};
+
+await mkdir(out, { recursive: true });
+const started = performance.now();
+await build({
+  absWorkingDir: ROOT,
+  entryPoints: ['src/action.ts'],
+  outfile: join(out, 'index.js'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  minify: true,
+  legalComments: 'eof',
+  charset: 'utf8',
+  logLevel: 'warning',
+  // CommonJS dependencies call require(); in an ESM bundle it must be made.
+  banner: {
+    js: "import { createRequire as __rfcCreateRequire } from 'node:module'; const require = __rfcCreateRequire(import.meta.url);",
+  },
+  plugins: [bindingsBesideBundle],
+});
+
+const sqliteDir = dirname(require.resolve('better-sqlite3/package.json'));
+await copyFile(join(sqliteDir, 'build', 'Release', 'better_sqlite3.node'), join(out, 'better_sqlite3.node'));
+const sqliteVersion = JSON.parse(await readFile(join(sqliteDir, 'package.json'), 'utf8')).version;
+const native = {
+  abi: process.versions.modules,
+  arch: process.arch,
+  betterSqlite3: sqliteVersion,
+  node: process.versions.node.split('.')[0],
+  platform: process.platform,
+};
+await writeFile(join(out, 'native.json'), `${JSON.stringify(native, null, 2)}\n`);
+await writeFile(join(out, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
+process.stdout.write(`built ${out} in ${Math.round(performance.now() - started)} ms (node ABI ${native.abi})\n`);

@@ -1,0 +1,425 @@
+/**
+ * The scheduled reconciler. An incremental sweep starts from the artifact in `out` and asks Gitea
+ * only what changed: the org's repo list (`updated_at` per repo, one page per 50 repos), one issue
+ * search for PRs updated since the PR cursor, and then only the repos, trees, blobs and PRs whose
+ * cursors moved. `full` ignores the previous artifact (except the gate's audit log) and re-reads
+ * everything; both give byte-identical artifacts for the same Gitea state.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseEntry } from '../entry/index.ts';
+import type { GiteaClient } from '../gitea/index.ts';
+import { readArtifact } from './artifact.ts';
+import {
+  buildArtifact,
+  type EntryOutcome,
+  type EntryState,
+  type Mirror,
+  metaKind,
+  mirrorFromArtifact,
+  PULLS_CURSOR,
+  prKey,
+  pullToRecord,
+  type RepoState,
+} from './derive.ts';
+import * as api from './fetch.ts';
+import * as local from './local-git.ts';
+import type { Artifact, AuditRecord, ProblemRecord } from './model.ts';
+import { AUDIT_FILE, writeArtifact } from './store.ts';
+
+/** Options of one sweep. */
+export interface ReconcileOptions {
+  /** the artifact directory: the starting point of an incremental sweep, replaced by the result */
+  out: string;
+  /** the meta repo, owner/name */
+  metaRepo: string;
+  /** rebuild from Gitea alone (the audit log is kept) */
+  full?: boolean;
+  /** a checkout of the meta repo; used for entries when its HEAD is the default branch's tip */
+  workspace?: string;
+  /** the bot's login (see `Mirror.botLogin`) */
+  botLogin?: string;
+  /** seconds the PR search reaches back before the cursor, so writes in the cursor's second are not missed */
+  overlapSeconds?: number;
+  /** compute only; write nothing */
+  dryRun?: boolean;
+  /** one line per step, for a terminal */
+  progress?: (line: string) => void;
+}
+
+/** Dependencies of a sweep. */
+export interface ReconcileDeps {
+  client: GiteaClient;
+}
+
+/** What a sweep did (the `--json` output of `rfc-actions reconcile`). */
+export interface ReconcileResult {
+  mode: 'full' | 'incremental';
+  changed: boolean;
+  written: string[];
+  removed: string[];
+  counts: { rfcs: number; branches: number; prs: number; problems: number };
+  problems: ProblemRecord[];
+  requests: { total: number; byMethod: Record<string, number> };
+  entrySource: 'workspace' | 'api' | 'unchanged';
+  durationMs: number;
+}
+
+/** A sweep that failed; nothing was written. */
+export class SweepError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SweepError';
+  }
+}
+
+/** Reads `audit.jsonl` from `dir` (empty when absent); a malformed line names the file and line. */
+export async function readAudit(dir: string): Promise<AuditRecord[]> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, AUDIT_FILE), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const rows: AuditRecord[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      rows.push(JSON.parse(line) as AuditRecord);
+    } catch (cause) {
+      throw new Error(`"${join(dir, AUDIT_FILE)}" line ${i + 1} is not valid JSON; fix or remove that line`, {
+        cause,
+      });
+    }
+  });
+  return rows;
+}
+
+/** The previous artifact in `dir` when it is one for the same Gitea and meta repo, else null. */
+export async function loadPrevious(
+  dir: string,
+  giteaUrl: string,
+  metaRepo: string,
+): Promise<Artifact | null> {
+  let prev: Artifact;
+  try {
+    prev = await readArtifact(dir);
+  } catch {
+    // No usable previous artifact: the sweep starts from scratch.
+    return null;
+  }
+  if (prev.meta.giteaUrl !== giteaUrl || prev.meta.metaRepo !== metaRepo || prev.meta.schemaVersion !== 1)
+    return null;
+  return prev;
+}
+
+/** An empty mirror: the starting point of a full sweep. */
+export function emptyMirror(
+  giteaUrl: string,
+  metaRepo: string,
+  audit: AuditRecord[],
+  botLogin?: string,
+): Mirror {
+  const m: Mirror = {
+    giteaUrl,
+    metaRepo,
+    defaultBranch: 'main',
+    metaTip: null,
+    entries: new Map(),
+    metaBranches: new Map(),
+    pulls: new Map(),
+    repos: new Map(),
+    audit,
+    cursors: {},
+  };
+  if (botLogin !== undefined) m.botLogin = botLogin;
+  return m;
+}
+
+/** Parses one entry file into its outcome. */
+export function parseOutcome(path: string, text: string): EntryOutcome {
+  const r = parseEntry(text, { path });
+  if (r.ok) return { ok: true, entry: r.entry };
+  return {
+    ok: false,
+    reasons: r.problems.map((p) => ({ field: p.field, line: p.line, message: p.message })),
+  };
+}
+
+function owner(full: string): string {
+  return full.slice(0, full.indexOf('/'));
+}
+
+/** Subtracts seconds from an RFC 3339 time, keeping Gitea's second-precision form. */
+export function sinceWithOverlap(cursor: string, seconds: number): string {
+  const t = Date.parse(cursor);
+  if (Number.isNaN(t)) return cursor;
+  return new Date(t - seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Runs one sweep and writes the artifact when it changed. */
+export async function reconcile(options: ReconcileOptions, deps: ReconcileDeps): Promise<ReconcileResult> {
+  const started = performance.now();
+  const { client } = deps;
+  const before = client.stats();
+  const say = options.progress ?? (() => {});
+  const giteaUrl = client.baseUrl;
+  const metaRepo = options.metaRepo;
+  const org = owner(metaRepo);
+  const audit = await readAudit(options.out);
+  const prev = options.full ? null : await loadPrevious(options.out, giteaUrl, metaRepo);
+  const mode: ReconcileResult['mode'] = prev ? 'incremental' : 'full';
+  const m = prev
+    ? mirrorFromArtifact({ ...prev, audit }, options.botLogin)
+    : emptyMirror(giteaUrl, metaRepo, audit, options.botLogin);
+  let entrySource: ReconcileResult['entrySource'] = 'unchanged';
+
+  try {
+    say(`listing the repos of "${org}"`);
+    const repos = await api.listOwnerRepos(client, org);
+    let metaInfo = repos.get(metaRepo) ?? null;
+    if (!metaInfo) metaInfo = await api.getRepo(client, metaRepo);
+    if (!metaInfo) {
+      throw new SweepError(
+        `meta repo "${metaRepo}" does not exist or the token cannot read it; check "--repo"`,
+      );
+    }
+    const cursors: Record<string, string> = {};
+    cursors[`repo:${metaRepo}`] = metaInfo.updatedAt;
+    const metaMoved = m.cursors[`repo:${metaRepo}`] !== metaInfo.updatedAt || m.metaTip === null;
+    m.defaultBranch = metaInfo.defaultBranch;
+
+    if (metaMoved) {
+      say(`reading the branches of "${metaRepo}"`);
+      const branches = metaInfo.empty ? new Map<string, string>() : await api.listBranches(client, metaRepo);
+      const tip = branches.get(metaInfo.defaultBranch) ?? null;
+      m.metaBranches = new Map([...branches].filter(([name]) => metaKind(name).slug !== null));
+      if (tip !== m.metaTip || mode === 'full') {
+        entrySource = await refreshEntries(m, tip, options, client, say);
+      }
+      m.metaTip = tip;
+    }
+    if (m.metaTip) cursors['meta.tip'] = m.metaTip;
+    if (m.cursors['meta.rfcs'] && m.metaTip) cursors['meta.rfcs'] = m.cursors['meta.rfcs'];
+
+    // Repos of active entries, as the entries now say.
+    const attached = new Set<string>();
+    for (const e of m.entries.values()) {
+      if (e.outcome.ok && e.outcome.entry.state === 'active' && e.outcome.entry.repo)
+        attached.add(e.outcome.entry.repo);
+    }
+    const newlyAttached = new Set<string>();
+    const nextRepos = new Map<string, RepoState>();
+    const repoJobs: Promise<void>[] = [];
+    for (const full of [...attached].sort()) {
+      repoJobs.push(
+        (async () => {
+          const info = owner(full) === org ? (repos.get(full) ?? null) : await api.getRepo(client, full);
+          const was = m.repos.get(full);
+          if (!info) {
+            nextRepos.set(full, { exists: false, defaultBranch: 'main', branches: new Map(), rfcMd: null });
+            return;
+          }
+          cursors[`repo:${full}`] = info.updatedAt;
+          const fresh = !was || !was.exists;
+          if (fresh) newlyAttached.add(full);
+          if (
+            !fresh &&
+            m.cursors[`repo:${full}`] === info.updatedAt &&
+            was.defaultBranch === info.defaultBranch
+          ) {
+            nextRepos.set(full, was);
+            return;
+          }
+          const branches = info.empty ? new Map<string, string>() : await api.listBranches(client, full);
+          const tip = branches.get(info.defaultBranch);
+          let rfcMd = was?.rfcMd ?? null;
+          if (fresh || tip !== was.branches.get(was.defaultBranch) || rfcMd === null) {
+            rfcMd = tip === undefined ? null : await api.getFile(client, full, 'RFC.md', info.defaultBranch);
+          }
+          nextRepos.set(full, { exists: true, defaultBranch: info.defaultBranch, branches, rfcMd });
+        })(),
+      );
+    }
+    if (repoJobs.length > 0) say(`checking ${repoJobs.length} RFC repos`);
+    await Promise.all(repoJobs);
+    m.repos = nextRepos;
+
+    // PRs: the meta repo and attached repos.
+    const relevant = (repo: string): boolean =>
+      repo === metaRepo || (attached.has(repo) && m.repos.get(repo)!.exists);
+    for (const [k, p] of m.pulls) if (!relevant(p.repo)) m.pulls.delete(k);
+    const fullList =
+      mode === 'full' ? [metaRepo, ...[...attached].filter(relevant)] : [...newlyAttached].filter(relevant);
+    say(`listing the PRs of ${fullList.length} repos`);
+    await Promise.all(
+      fullList.map(async (full) => {
+        for (const k of [...m.pulls.keys()]) if (m.pulls.get(k)!.repo === full) m.pulls.delete(k);
+        for (const p of await api.listPulls(client, full)) addPull(m, full, p);
+      }),
+    );
+    if (mode === 'incremental') {
+      const cursor = prev?.meta.cursors[PULLS_CURSOR];
+      const since = cursor ? sinceWithOverlap(cursor, options.overlapSeconds ?? 1) : '1970-01-01T00:00:00Z';
+      say(`searching PRs updated since ${since}`);
+      const hits = await api.searchPulls(client, org, since);
+      const fetched = new Set(fullList);
+      const todo = hits.filter(
+        (h) =>
+          relevant(h.repo) &&
+          !fetched.has(h.repo) &&
+          m.pulls.get(prKey(h.repo, h.number))?.updatedAt !== h.updatedAt,
+      );
+      await Promise.all(
+        todo.map(async (h) => {
+          const p = await api.getPull(client, h.repo, h.number);
+          if (p) addPull(m, h.repo, p);
+          else m.pulls.delete(prKey(h.repo, h.number));
+        }),
+      );
+    }
+    m.cursors = cursors;
+  } catch (e) {
+    if (e instanceof SweepError) throw e;
+    throw new SweepError(`sweep of "${metaRepo}" failed; nothing was written: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+
+  const artifact = buildArtifact(m);
+  const write = options.dryRun
+    ? { changed: false, written: [], removed: [] }
+    : await writeArtifact(options.out, artifact);
+  const after = client.stats();
+  const byMethod: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after.byMethod)) {
+    const d = v - (before.byMethod[k] ?? 0);
+    if (d > 0) byMethod[k] = d;
+  }
+  return {
+    mode,
+    changed: write.changed,
+    written: write.written,
+    removed: write.removed,
+    counts: countsOf(artifact),
+    problems: artifact.problems,
+    requests: { total: after.total - before.total, byMethod },
+    entrySource,
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+/** Record counts for reports. */
+export function countsOf(a: Artifact): ReconcileResult['counts'] {
+  let branches = 0;
+  let prs = 0;
+  for (const r of a.rfcs) {
+    branches += r.branches.length;
+    prs += r.prs.length;
+  }
+  return { rfcs: a.rfcs.length, branches, prs: prs + a.unattached.length, problems: a.problems.length };
+}
+
+/** Adds a Gitea pull to the mirror when it belongs there (meta PRs must name a slug). */
+export function addPull(m: Mirror, repo: string, p: import('./derive.ts').GiteaPull): void {
+  if (repo === m.metaRepo) {
+    const k = metaKind(p.head?.ref ?? '');
+    if (k.slug === null) return;
+    m.pulls.set(prKey(repo, p.number), pullToRecord(repo, k.kind, p));
+  } else {
+    m.pulls.set(prKey(repo, p.number), pullToRecord(repo, 'rfc', p));
+  }
+}
+
+/** Re-reads the entries at `tip`: from the workspace when it is at `tip`, else trees and blobs by sha. */
+async function refreshEntries(
+  m: Mirror,
+  tip: string | null,
+  options: ReconcileOptions,
+  client: GiteaClient,
+  say: (line: string) => void,
+): Promise<ReconcileResult['entrySource']> {
+  if (tip === null) {
+    m.entries = new Map();
+    delete m.cursors['meta.rfcs'];
+    return 'api';
+  }
+  const ws = options.workspace;
+  const useWs = ws !== undefined && (await local.headCommit(ws)) === tip;
+  const fullScan = ![...m.entries.values()].some((e) => !e.deleted) && !m.cursors['meta.rfcs'];
+  let files: Map<string, string> | null;
+  if (useWs) {
+    files = await local.listEntryBlobs(ws, tip);
+  } else {
+    const listed = await api.listEntryBlobs(
+      client,
+      m.metaRepo,
+      tip,
+      fullScan ? null : (m.cursors['meta.rfcs'] ?? null),
+    );
+    if (listed.tree) m.cursors['meta.rfcs'] = listed.tree;
+    else delete m.cursors['meta.rfcs'];
+    files = listed.files;
+  }
+  if (useWs) delete m.cursors['meta.rfcs'];
+  if (files === null) return 'unchanged';
+  const next = new Map<string, EntryState>();
+  const need: { path: string; sha: string }[] = [];
+  for (const [path, sha] of files) {
+    const was = m.entries.get(path);
+    if (was && !was.deleted && was.sha === sha) next.set(path, was);
+    else need.push({ path, sha });
+  }
+  say(`reading ${need.length} changed entries`);
+  if (useWs) {
+    const texts = await local.readBlobs(
+      ws,
+      need.map((n) => n.sha),
+    );
+    for (const n of need) next.set(n.path, state(n.path, n.sha, texts.get(n.sha) ?? '', false));
+  } else {
+    await Promise.all(
+      need.map(async (n) => {
+        next.set(n.path, state(n.path, n.sha, await api.getBlob(client, m.metaRepo, n.sha), false));
+      }),
+    );
+  }
+  const present = new Set(files.keys());
+  const fresh = ![...m.entries.values()].some((e) => !e.deleted);
+  if (fresh) {
+    // From scratch: entries deleted out of band are found in main's history.
+    if (useWs && !(await local.isShallow(ws))) {
+      for (const d of await local.deletedEntries(ws, tip, present))
+        next.set(d.path, state(d.path, d.sha, d.text, true));
+    } else {
+      const paths = await api.removedEntryPaths(client, m.metaRepo, tip, present);
+      await addDeleted(m, next, paths, tip, client);
+    }
+  } else {
+    const gone = [...m.entries.values()].filter((e) => !present.has(e.path) && !e.deleted).map((e) => e.path);
+    for (const e of m.entries.values()) if (e.deleted && !present.has(e.path)) next.set(e.path, e);
+    await addDeleted(m, next, gone, tip, client);
+  }
+  m.entries = new Map([...next].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+  return useWs ? 'workspace' : 'api';
+}
+
+async function addDeleted(
+  m: Mirror,
+  next: Map<string, EntryState>,
+  paths: string[],
+  tip: string,
+  client: GiteaClient,
+): Promise<void> {
+  await Promise.all(
+    paths.map(async (path) => {
+      const last = await api.lastVersionOf(client, m.metaRepo, tip, path);
+      if (last) next.set(path, state(path, last.sha, last.text, true));
+    }),
+  );
+}
+
+function state(path: string, sha: string, text: string, deleted: boolean): EntryState {
+  return { path, sha, outcome: parseOutcome(path, text), deleted };
+}

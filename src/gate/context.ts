@@ -1,0 +1,506 @@
+/**
+ * What one operation run sees: the command, its key, the clients, and the write path that
+ * records whether anything was written. Also the probes and writes the operations share.
+ */
+import {
+  appendTrailers,
+  type Entry,
+  entryPath,
+  formatGateKeyTrailer,
+  formatOnBehalfOf,
+  parseEntry,
+  parseGateKeyTrailer,
+  parseKeyMarkers,
+  withKeyMarker,
+  withOnBehalfOf,
+} from '../entry/index.ts';
+import type { GiteaClient, GiteaResponse, RequestOptions } from '../gitea/client.ts';
+import {
+  GiteaHttpError,
+  GiteaNetworkError,
+  GiteaTimeoutError,
+  isStatus,
+  OutcomeUnknownError,
+} from '../gitea/errors.ts';
+import { relateKey } from './key.ts';
+import { type Command, type GateConfig, GateRefusedError, type Touched } from './types.ts';
+
+/** State kept across the attempts of one `runGate` call. */
+export interface RunState {
+  /** a write succeeded */
+  wrote: boolean;
+  /** a write failed in a way that may have taken effect */
+  uncertain: boolean;
+  touched: Touched[];
+  /** the actor's full name, when a permission lookup returned it */
+  actorName: string | null;
+}
+
+/** What an operation reports. `executedAt`: when a found prior effect was made, when known. */
+export interface OpOutcome {
+  url: string | null;
+  number: number | null;
+  message: string;
+  executedAt?: string | null;
+}
+
+/** Thrown by an operation when a guarded write lost a race (blob sha moved); the run is repeated. */
+export class RetryableConflict extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RetryableConflict';
+  }
+}
+
+/** True for failures after which a write may or may not have happened, or Gitea may answer next time. */
+export function isTransient(e: unknown): boolean {
+  if (e instanceof OutcomeUnknownError || e instanceof GiteaTimeoutError || e instanceof GiteaNetworkError)
+    return true;
+  if (e instanceof RetryableConflict) return true;
+  return e instanceof GiteaHttpError && (e.status >= 500 || e.status === 429);
+}
+
+/** owner/name split. */
+export function splitRepo(full: string): { owner: string; repo: string } {
+  const i = full.indexOf('/');
+  return { owner: full.slice(0, i), repo: full.slice(i + 1) };
+}
+
+const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+const unb64 = (text: string) => Buffer.from(text, 'base64').toString('utf8');
+
+interface GiteaUser {
+  login: string;
+  full_name?: string;
+}
+/** The fields of an issue or PR the gate reads. */
+export interface GiteaIssue {
+  number: number;
+  title: string;
+  body: string | null;
+  state: 'open' | 'closed';
+  html_url: string;
+  created_at: string;
+  user: GiteaUser | null;
+  assignees?: GiteaUser[] | null;
+  merged?: boolean;
+  head?: { ref: string; sha: string };
+  base?: { ref: string };
+}
+interface GiteaComment {
+  id: number;
+  body: string | null;
+  html_url: string;
+  created_at: string;
+}
+interface GiteaBranch {
+  name: string;
+  commit: { id: string; message: string; timestamp?: string };
+}
+interface GiteaContents {
+  sha: string;
+  content: string | null;
+  type: string;
+  name: string;
+  path: string;
+}
+
+/** A parsed entry as stored on a branch. */
+export interface StoredEntry {
+  entry: Entry;
+  sha: string;
+  path: string;
+}
+
+/** The context of one operation attempt. */
+export class OpContext {
+  readonly meta: { owner: string; repo: string };
+
+  constructor(
+    readonly gitea: GiteaClient,
+    readonly botGitea: GiteaClient | undefined,
+    readonly command: Command,
+    readonly key: string,
+    readonly now: Date,
+    readonly config: GateConfig,
+    readonly state: RunState,
+    readonly sleep: (ms: number) => Promise<void>,
+  ) {
+    this.meta = splitRepo(command.repo);
+  }
+
+  get actor(): string {
+    return this.command.actor;
+  }
+
+  /** Sends a write that is part of the command's effect and records its outcome in the run state. */
+  async write<T>(
+    method: 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    route: string,
+    options: RequestOptions,
+    client: GiteaClient = this.gitea,
+  ): Promise<GiteaResponse<T>> {
+    try {
+      const res = await client.request<T>(method, route, options);
+      this.state.wrote = true;
+      return res;
+    } catch (e) {
+      if (isTransient(e)) this.state.uncertain = true;
+      throw e;
+    }
+  }
+
+  touch(t: Touched): void {
+    if (!this.state.touched.some((x) => JSON.stringify(x) === JSON.stringify(t))) this.state.touched.push(t);
+  }
+
+  /** Checks keys found on an object: true when one is ours; refuses when one is another command of the same request. */
+  ownsAny(keys: readonly (string | null)[], where: string): boolean {
+    let mine = false;
+    for (const k of keys) {
+      if (k === null) continue;
+      const rel = relateKey(k, this.key);
+      if (rel === 'same') mine = true;
+      else if (rel === 'same-request') {
+        throw new GateRefusedError(
+          `request "${this.command.request}" from "${this.command.source}" already ran ${this.command.op} with another payload (key "${k}" on ${where}); ` +
+            'send the changed command as a new request',
+        );
+      }
+    }
+    return mine;
+  }
+
+  /** The trailer block for commits made for the actor. */
+  commitMessage(subject: string, body = ''): string {
+    const text = body ? `${subject}\n\n${body}` : subject;
+    return appendTrailers(text, [
+      formatOnBehalfOf({ login: this.actor, name: this.state.actorName }),
+      formatGateKeyTrailer(this.key),
+    ]);
+  }
+
+  /** A PR or issue body made for the actor: On-behalf-of trailer, then the hidden key marker. */
+  personBody(body: string): string {
+    return withKeyMarker(withOnBehalfOf(body, { login: this.actor, name: this.state.actorName }), this.key);
+  }
+
+  /** A comment body with the hidden key marker. */
+  markedBody(body: string): string {
+    return withKeyMarker(body, this.key);
+  }
+
+  webUrl(path: string): string {
+    return `${this.gitea.baseUrl}/${path}`;
+  }
+
+  // ---- probes ----
+
+  /** Every issue (or PR) of `repo` in every state, all pages. */
+  async listIssues(repo: string, type: 'issues' | 'pulls'): Promise<GiteaIssue[]> {
+    return this.gitea.paginate<GiteaIssue>('/repos/{owner}/{repo}/issues', {
+      path: splitRepo(repo),
+      query: { state: 'all', type },
+    });
+  }
+
+  /** The first issue/PR of `repo` whose body carries our key. */
+  async findMarkedIssue(repo: string, type: 'issues' | 'pulls'): Promise<GiteaIssue | null> {
+    let found: GiteaIssue | null = null;
+    for (const issue of await this.listIssues(repo, type)) {
+      if (this.ownsAny(parseKeyMarkers(issue.body ?? ''), `${repo}#${issue.number}`) && found === null)
+        found = issue;
+    }
+    return found;
+  }
+
+  /** The first comment on `repo#number` whose body carries our key. */
+  async findMarkedComment(repo: string, number: number): Promise<GiteaComment | null> {
+    const comments = await this.gitea.paginate<GiteaComment>(
+      '/repos/{owner}/{repo}/issues/{index}/comments',
+      {
+        path: { ...splitRepo(repo), index: number },
+      },
+    );
+    let found: GiteaComment | null = null;
+    for (const c of comments) {
+      if (this.ownsAny(parseKeyMarkers(c.body ?? ''), `a comment on ${repo}#${number}`) && found === null)
+        found = c;
+    }
+    return found;
+  }
+
+  async getIssue(repo: string, number: number): Promise<GiteaIssue> {
+    try {
+      return (
+        await this.gitea.request<GiteaIssue>('GET', '/repos/{owner}/{repo}/issues/{index}', {
+          path: { ...splitRepo(repo), index: number },
+        })
+      ).data;
+    } catch (e) {
+      if (isStatus(e, 404))
+        throw new GateRefusedError(`"${repo}" has no issue or PR #${number}`, { cause: e });
+      throw e;
+    }
+  }
+
+  async getPull(repo: string, number: number): Promise<GiteaIssue> {
+    try {
+      return (
+        await this.gitea.request<GiteaIssue>('GET', '/repos/{owner}/{repo}/pulls/{index}', {
+          path: { ...splitRepo(repo), index: number },
+        })
+      ).data;
+    } catch (e) {
+      if (isStatus(e, 404)) throw new GateRefusedError(`"${repo}" has no PR #${number}`, { cause: e });
+      throw e;
+    }
+  }
+
+  /** A branch's head commit, or null when the branch does not exist. */
+  async branchHead(
+    repo: string,
+    branch: string,
+    client: GiteaClient = this.gitea,
+  ): Promise<GiteaBranch | null> {
+    try {
+      return (
+        await client.request<GiteaBranch>('GET', '/repos/{owner}/{repo}/branches/{branch}', {
+          path: { ...splitRepo(repo), branch },
+        })
+      ).data;
+    } catch (e) {
+      if (isStatus(e, 404)) return null;
+      throw e;
+    }
+  }
+
+  /** True when the branch's head commit carries our Gate-Key; refuses on another command of the same request. */
+  headIsOurs(head: GiteaBranch, repo: string): boolean {
+    return this.ownsAny(
+      [parseGateKeyTrailer(head.commit.message)],
+      `the head commit of "${repo}" branch "${head.name}"`,
+    );
+  }
+
+  /** A file on a branch (default branch when `ref` is null), or null when absent. */
+  async readFile(repo: string, path: string, ref: string | null, client: GiteaClient = this.gitea) {
+    try {
+      const res = await client.request<GiteaContents>('GET', '/repos/{owner}/{repo}/contents/{filepath}', {
+        path: { ...splitRepo(repo), filepath: path },
+        query: ref ? { ref } : {},
+      });
+      if (res.data.type !== 'file') throw new GateRefusedError(`"${repo}" path "${path}" is not a file`);
+      return { sha: res.data.sha, text: unb64(res.data.content ?? '') };
+    } catch (e) {
+      if (isStatus(e, 404)) return null;
+      throw e;
+    }
+  }
+
+  /** The entry of `slug` on `ref` of the meta repo, or null when absent; refuses when it does not parse. */
+  async readEntry(slug: string, ref: string | null = null): Promise<StoredEntry | null> {
+    const path = entryPath(slug);
+    const file = await this.readFile(this.command.repo, path, ref);
+    if (!file) return null;
+    const parsed = parseEntry(file.text, { path });
+    if (!parsed.ok) {
+      const why = parsed.problems.map((p) => `${p.field ?? 'file'}: ${p.message}`).join('; ');
+      throw new GateRefusedError(
+        `"${this.command.repo}" file "${path}" is not a valid entry (${why}); fix it first`,
+      );
+    }
+    return { entry: parsed.entry, sha: file.sha, path };
+  }
+
+  /** The entry of `slug` on the default branch; refuses when there is none. */
+  async requireEntry(slug: string): Promise<StoredEntry> {
+    const stored = await this.readEntry(slug);
+    if (!stored) {
+      throw new GateRefusedError(
+        `"${this.command.repo}" has no RFC "${slug}" (no "${entryPath(slug)}" on the default branch)`,
+      );
+    }
+    return stored;
+  }
+
+  // ---- writes ----
+
+  /** Creates `branch` from the default branch; `exists` when Gitea answers 409. */
+  async createBranch(repo: string, branch: string, counts = true): Promise<'created' | 'exists'> {
+    const options = {
+      path: splitRepo(repo),
+      body: { new_branch_name: branch, old_branch_name: this.config.defaultBranch },
+    };
+    try {
+      if (counts) await this.write('POST', '/repos/{owner}/{repo}/branches', options);
+      else await this.gitea.request('POST', '/repos/{owner}/{repo}/branches', options);
+      return 'created';
+    } catch (e) {
+      if (isStatus(e, 409)) return 'exists';
+      throw e;
+    }
+  }
+
+  /** Commits files in one commit onto a new branch cut from the default branch. */
+  async commitNewBranch(
+    repo: string,
+    branch: string,
+    message: string,
+    files: { operation: 'create' | 'update'; path: string; content: string; sha?: string }[],
+  ): Promise<void> {
+    await this.write('POST', '/repos/{owner}/{repo}/contents', {
+      path: splitRepo(repo),
+      body: {
+        branch: this.config.defaultBranch,
+        new_branch: branch,
+        message,
+        files: files.map((f) => ({ ...f, content: b64(f.content) })),
+      },
+    });
+  }
+
+  /** Updates (with `sha`) or creates (without) one file on an existing branch; a moved blob is a retryable conflict. */
+  async putFile(
+    repo: string,
+    opts: { branch: string; path: string; content: string; sha: string | null; message: string },
+    client: GiteaClient = this.gitea,
+  ): Promise<void> {
+    try {
+      await this.write(
+        opts.sha ? 'PUT' : 'POST',
+        '/repos/{owner}/{repo}/contents/{filepath}',
+        {
+          path: { ...splitRepo(repo), filepath: opts.path },
+          body: {
+            branch: opts.branch,
+            message: opts.message,
+            content: b64(opts.content),
+            ...(opts.sha ? { sha: opts.sha } : {}),
+          },
+        },
+        client,
+      );
+    } catch (e) {
+      if (isStatus(e, 409, 422)) {
+        throw new RetryableConflict(`"${repo}" file "${opts.path}" on "${opts.branch}" changed meanwhile`, {
+          cause: e,
+        });
+      }
+      throw e;
+    }
+  }
+
+  /** The PR of `head` into `base`, or null. */
+  async findPullByHead(repo: string, base: string, head: string): Promise<GiteaIssue | null> {
+    try {
+      return (
+        await this.gitea.request<GiteaIssue>('GET', '/repos/{owner}/{repo}/pulls/{base}/{head}', {
+          path: { ...splitRepo(repo), base, head },
+        })
+      ).data;
+    } catch (e) {
+      if (isStatus(e, 404)) return null;
+      throw e;
+    }
+  }
+
+  /**
+   * Ensures one PR of ours from `head` into `base`: adopts the PR carrying our key, refuses when
+   * another PR holds the head, else creates one. Gitea answers 409 to a second open PR of the same
+   * head, which makes two racing creates leave one PR.
+   */
+  async ensurePull(
+    repo: string,
+    opts: { head: string; base: string; title: string; body: string },
+  ): Promise<OpOutcome> {
+    const adopt = (pr: GiteaIssue, created: boolean): OpOutcome => {
+      this.touch({ kind: 'pull', repo, number: pr.number });
+      return {
+        url: pr.html_url,
+        number: pr.number,
+        message: `${created ? 'opened' : 'found'} PR #${pr.number} "${pr.title}" from "${opts.head}" in "${repo}"`,
+        executedAt: created ? null : pr.created_at,
+      };
+    };
+    const check = (pr: GiteaIssue): OpOutcome => {
+      if (this.ownsAny(parseKeyMarkers(pr.body ?? ''), `${repo}#${pr.number}`)) return adopt(pr, false);
+      throw new GateRefusedError(
+        `"${repo}" already has PR #${pr.number} from "${opts.head}" that this command did not open; ` +
+          'withdraw or merge it first, or use another branch',
+      );
+    };
+    const existing = await this.findPullByHead(repo, opts.base, opts.head);
+    if (
+      existing &&
+      (existing.state === 'open' ||
+        this.ownsAny(parseKeyMarkers(existing.body ?? ''), `${repo}#${existing.number}`))
+    ) {
+      return check(existing);
+    }
+    try {
+      const res = await this.write<GiteaIssue>('POST', '/repos/{owner}/{repo}/pulls', {
+        path: splitRepo(repo),
+        body: { head: opts.head, base: opts.base, title: opts.title, body: this.personBody(opts.body) },
+      });
+      return adopt(res.data, true);
+    } catch (e) {
+      if (isStatus(e, 409)) {
+        const again = await this.findPullByHead(repo, opts.base, opts.head);
+        if (again) return check(again);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Runs `write` under a claim: a branch `rfc-actions/claim/<key>` created atomically in `repo`
+   * (Gitea answers 409 when it exists). Used where Gitea has no create-if-absent for the object.
+   * `probe` runs before the claim, while waiting, and again under the claim.
+   */
+  async withClaim<T>(repo: string, probe: () => Promise<T | null>, write: () => Promise<T>): Promise<T> {
+    const first = await probe();
+    if (first !== null) return first;
+    const lock = `rfc-actions/claim/${this.key}`;
+    const polls = Math.max(1, Math.ceil(this.config.lockWaitMs / Math.max(1, this.config.lockPollMs)));
+    for (let i = 0; ; i++) {
+      let got: 'created' | 'exists';
+      try {
+        got = await this.createBranch(repo, lock, false);
+      } catch (e) {
+        // The claim's own response was lost: it exists now, and only a run of this same command
+        // could have made it, so taking it over is what a retry would do anyway.
+        if (!(e instanceof OutcomeUnknownError || e instanceof GiteaTimeoutError)) throw e;
+        got = 'created';
+      }
+      if (got === 'created') break;
+      const found = await probe();
+      if (found !== null) {
+        await this.releaseClaim(repo, lock);
+        return found;
+      }
+      if (i >= polls) break;
+      await this.sleep(this.config.lockPollMs);
+    }
+    try {
+      const again = await probe();
+      if (again !== null) return again;
+      return await write();
+    } finally {
+      await this.releaseClaim(repo, lock);
+    }
+  }
+
+  private async releaseClaim(repo: string, lock: string): Promise<void> {
+    try {
+      await this.gitea.request('DELETE', '/repos/{owner}/{repo}/branches/{branch}', {
+        path: { ...splitRepo(repo), branch: lock },
+        idempotent: true,
+      });
+    } catch (e) {
+      // A claim left behind only delays the next run of the same key by lockWaitMs; the write's
+      // result must not be lost to it.
+      if (!isStatus(e, 404) && !isTransient(e)) throw e;
+    }
+  }
+}

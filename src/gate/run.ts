@@ -1,0 +1,179 @@
+/** `runGate`: validate, key, look for a prior execution, authorize, write once, record, refresh. */
+import type { AuditRecord } from '../cache/model.ts';
+import { isStatus } from '../gitea/errors.ts';
+import { appendAudit, auditSlotConflict, auditSuccess, readAudit } from './audit.ts';
+import { authorize, DEFAULT_MATRIX, type Permission } from './auth.ts';
+import { isTransient, OpContext, type RunState, splitRepo } from './context.ts';
+import { commandKey } from './key.ts';
+import { OPS, validateCommand } from './registry.ts';
+import {
+  type Ack,
+  type Command,
+  type GateConfig,
+  GateDeniedError,
+  type GateDeps,
+  GateRefusedError,
+} from './types.ts';
+
+/** The defaults of every `GateConfig` field. */
+export const DEFAULT_GATE_CONFIG: GateConfig = {
+  matrix: DEFAULT_MATRIX,
+  attempts: 4,
+  lockWaitMs: 20_000,
+  lockPollMs: 500,
+  retryDelayMs: 250,
+  defaultBranch: 'main',
+  rfcRepoOwner: null,
+  rfcRepoName: (id) => `rfc-${String(id).padStart(4, '0')}`,
+};
+
+async function permissionOf(ctx: OpContext, repo: string): Promise<Permission> {
+  try {
+    const res = await ctx.gitea.request<{ permission: Permission; user?: { full_name?: string } }>(
+      'GET',
+      '/repos/{owner}/{repo}/collaborators/{collaborator}/permission',
+      { path: { ...splitRepo(repo), collaborator: ctx.actor } },
+    );
+    if (res.data.user?.full_name) ctx.state.actorName = res.data.user.full_name;
+    return res.data.permission ?? 'none';
+  } catch (e) {
+    // 404: Gitea knows no such user, who therefore holds no permission.
+    if (isStatus(e, 404)) return 'none';
+    throw e;
+  }
+}
+
+/** Runs one command through the gate and answers with its acknowledgement; invalid commands throw `GateInputError`. */
+export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
+  const command = validateCommand(raw);
+  const config: GateConfig = { ...DEFAULT_GATE_CONFIG, ...deps.config };
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const key = commandKey(command);
+  const { op } = command;
+  const row = (
+    outcome: AuditRecord['outcome'],
+    fields: { number: number | null; url: string | null; message: string },
+  ): AuditRecord => ({
+    key,
+    op,
+    repo: command.repo,
+    actor: command.actor,
+    source: command.source,
+    request: command.request,
+    outcome,
+    ...fields,
+    at: deps.clock.now().toISOString(),
+  });
+  const fail = (message: string): Ack => ({
+    success: false,
+    key,
+    op,
+    url: null,
+    number: null,
+    message,
+    prior_execution: false,
+    executed_at: null,
+  });
+
+  const rows = await readAudit(deps.auditDir);
+  const conflict = auditSlotConflict(rows, key);
+  if (conflict) {
+    return fail(
+      `refused: request "${command.request}" from "${command.source}" already ran ${op} with another payload (key "${conflict.key}", audit log); ` +
+        'send the changed command as a new request',
+    );
+  }
+  const done = auditSuccess(rows, key);
+  if (done) {
+    return {
+      success: true,
+      key,
+      op,
+      url: done.url,
+      number: done.number,
+      message: `already done: ${done.message}`,
+      prior_execution: true,
+      executed_at: done.at,
+    };
+  }
+
+  const state: RunState = { wrote: false, uncertain: false, touched: [], actorName: null };
+  const now = deps.clock.now();
+  let intent = false;
+  for (let attempt = 1; ; attempt++) {
+    const ctx = new OpContext(deps.gitea, deps.botGitea, command, key, now, config, state, sleep);
+    try {
+      const plan = await OPS[op].plan(ctx, command.payload);
+      const decision = await authorize(
+        plan.cell,
+        { ...plan.facts, actor: command.actor, permission: () => permissionOf(ctx, plan.facts.repo) },
+        config.matrix,
+      );
+      if (!decision.allowed) throw new GateDeniedError(decision.message);
+      if (!intent) {
+        await appendAudit(
+          deps.auditDir,
+          [row('pending', { number: null, url: null, message: `intent: ${op}` })],
+          sleep,
+        );
+        intent = true;
+      }
+      const outcome = await plan.run();
+      const prior = !state.wrote && !state.uncertain;
+      const ack: Ack = {
+        success: true,
+        key,
+        op,
+        url: outcome.url,
+        number: outcome.number,
+        message: prior ? `already done: ${outcome.message}` : outcome.message,
+        prior_execution: prior,
+        executed_at: prior ? (outcome.executedAt ?? null) : now.toISOString(),
+      };
+      await appendAudit(
+        deps.auditDir,
+        [row('success', { number: ack.number, url: ack.url, message: outcome.message })],
+        sleep,
+      );
+      if (!prior && deps.afterWrite) {
+        try {
+          await deps.afterWrite({ command, key, ack, touched: state.touched });
+        } catch (cause) {
+          throw new Error(
+            `${op} succeeded (${ack.url ?? key}) but the cache refresh after it failed; the next reconcile sweep catches up`,
+            { cause },
+          );
+        }
+      }
+      return ack;
+    } catch (e) {
+      if (e instanceof GateDeniedError) {
+        await appendAudit(
+          deps.auditDir,
+          [row('denied', { number: null, url: null, message: e.message })],
+          sleep,
+        );
+        return fail(`denied: ${e.message}`);
+      }
+      if (isTransient(e) && attempt < config.attempts) {
+        await sleep(config.retryDelayMs * attempt);
+        continue;
+      }
+      const message =
+        e instanceof GateRefusedError
+          ? `refused: ${e.message}`
+          : `failed after ${attempt} attempt(s): ${(e as Error).message}` +
+            (state.uncertain
+              ? '; a write may have taken effect: run the same command again to finish it'
+              : '');
+      if (intent)
+        await appendAudit(deps.auditDir, [row('failed', { number: null, url: null, message })], sleep);
+      if (e instanceof GateRefusedError || isTransient(e) || isGiteaError(e)) return fail(message);
+      throw e;
+    }
+  }
+}
+
+function isGiteaError(e: unknown): boolean {
+  return e instanceof Error && 'route' in e && 'method' in e;
+}

@@ -1,0 +1,121 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkMerge, diffStats, mergeBase, mergePull, pullDiff, resolveCommit, updateRef } from './merge.ts';
+
+let dir = '';
+const doer = { name: 'alice', email: 'alice@noreply.localhost', when: new Date('2026-01-02T03:04:05Z') };
+
+function sh(...args: string[]): string {
+  return execFileSync('git', args, {
+    cwd: dir,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@example.test',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@example.test',
+      GIT_AUTHOR_DATE: '1700000000 +0000',
+      GIT_COMMITTER_DATE: '1700000000 +0000',
+    },
+  }).trim();
+}
+
+function commitFile(branch: string, file: string, text: string): string {
+  sh('checkout', '-q', branch);
+  writeFileSync(join(dir, file), text);
+  sh('add', file);
+  sh('commit', '-q', '-m', `${branch}: ${file}`);
+  return sh('rev-parse', 'HEAD');
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sim-merge-'));
+  sh('init', '-q', '-b', 'main');
+  writeFileSync(join(dir, 'a.txt'), 'one\ntwo\nthree\n');
+  sh('add', 'a.txt');
+  sh('commit', '-q', '-m', 'init');
+  sh('branch', 'topic');
+});
+
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('merge plumbing', () => {
+  it('writes a two-parent merge commit and moves the base ref', async () => {
+    const gitDir = join(dir, '.git');
+    const base = await resolveCommit(gitDir, 'refs/heads/main');
+    const head = commitFile('topic', 'b.txt', 'new\n');
+    const out = await mergePull({ gitDir, baseRef: 'refs/heads/main', headSha: head, style: 'merge', message: 'm', doer });
+    expect(out.result).toBe('merged');
+    const sha = out.result === 'merged' ? out.sha : '';
+    expect(sh('rev-parse', 'refs/heads/main')).toBe(sha);
+    expect(sh('log', '-1', '--format=%P', sha)).toBe(`${base} ${head}`);
+    expect(sh('log', '-1', '--format=%an %ae %at', sha)).toBe('alice alice@noreply.localhost 1767323045');
+    expect(sh('show', `${sha}:b.txt`)).toBe('new');
+  });
+
+  it('squashes into one single-parent commit', async () => {
+    const gitDir = join(dir, '.git');
+    const base = await resolveCommit(gitDir, 'refs/heads/main');
+    commitFile('topic', 'b.txt', 'one\n');
+    const head = commitFile('topic', 'c.txt', 'two\n');
+    const out = await mergePull({ gitDir, baseRef: 'refs/heads/main', headSha: head, style: 'squash', message: 's (#1)', doer });
+    const sha = out.result === 'merged' ? out.sha : '';
+    expect(sh('log', '-1', '--format=%P', sha)).toBe(base);
+    expect(sh('log', '-1', '--format=%s', sha)).toBe('s (#1)');
+    expect(sh('ls-tree', '--name-only', sha).split('\n')).toEqual(['a.txt', 'b.txt', 'c.txt']);
+  });
+
+  it('reports conflicts without touching the base ref', async () => {
+    const gitDir = join(dir, '.git');
+    const mainTip = commitFile('main', 'a.txt', 'one\nTWO main\nthree\n');
+    const head = commitFile('topic', 'a.txt', 'one\nTWO topic\nthree\n');
+    const check = await checkMerge(gitDir, mainTip, head);
+    expect(check).toMatchObject({ status: 'conflict', conflicts: ['a.txt'] });
+    const out = await mergePull({ gitDir, baseRef: 'refs/heads/main', headSha: head, style: 'merge', message: 'm', doer });
+    expect(out).toEqual({ result: 'conflict', files: ['a.txt'] });
+    expect(sh('rev-parse', 'refs/heads/main')).toBe(mainTip);
+  });
+
+  it('computes merge base, diff, patch and stats between merge base and head', async () => {
+    const gitDir = join(dir, '.git');
+    const base = sh('rev-parse', 'main');
+    commitFile('main', 'm.txt', 'main only\n');
+    const head = commitFile('topic', 'b.txt', 'x\ny\n');
+    const mb = await mergeBase(gitDir, 'refs/heads/main', head);
+    expect(mb).toBe(base);
+    const diff = await pullDiff(gitDir, { mergeBase: base, headSha: head, kind: 'diff' });
+    expect(diff).toContain('diff --git a/b.txt b/b.txt');
+    expect(diff).not.toContain('m.txt');
+    const patch = await pullDiff(gitDir, { mergeBase: base, headSha: head, kind: 'patch' });
+    expect(patch).toMatch(/^From [0-9a-f]{40} /);
+    expect(await diffStats(gitDir, base, head)).toEqual({ additions: 2, deletions: 0, changedFiles: 1 });
+  });
+
+  it('updates a ref only from the expected old value', async () => {
+    const gitDir = join(dir, '.git');
+    const main = sh('rev-parse', 'main');
+    const head = commitFile('topic', 'b.txt', 'x\n');
+    expect(await updateRef(gitDir, 'refs/heads/main', head, head)).toBe(false);
+    expect(await updateRef(gitDir, 'refs/pull/1/head', head, null)).toBe(true);
+    expect(await updateRef(gitDir, 'refs/pull/1/head', main, null)).toBe(false);
+    expect(await updateRef(gitDir, 'refs/heads/main', head, main)).toBe(true);
+  });
+
+  it('reports unrelated histories', async () => {
+    const gitDir = join(dir, '.git');
+    sh('checkout', '-q', '--orphan', 'lonely');
+    sh('rm', '-rq', '--cached', '.');
+    writeFileSync(join(dir, 'z.txt'), 'z\n');
+    sh('add', 'z.txt');
+    sh('commit', '-q', '-m', 'lonely');
+    const lonely = sh('rev-parse', 'HEAD');
+    const out = await mergePull({ gitDir, baseRef: 'refs/heads/main', headSha: lonely, style: 'merge', message: 'm', doer });
+    expect(out).toEqual({ result: 'unrelated' });
+  });
+});

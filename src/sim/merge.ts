@@ -1,0 +1,255 @@
+/** Real git merges for simulated pull requests: merge-tree, commit-tree, atomic ref updates. */
+import { spawn } from 'node:child_process';
+
+/** Merge styles the simulator performs (Gitea's `Do` values it supports). */
+export type MergeStyle = 'merge' | 'squash';
+
+/** Who a commit is written as, and when. */
+export interface Signature {
+  name: string;
+  email: string;
+  when: Date;
+}
+
+/** Outcome of a trial merge of head into base. */
+export interface MergeCheck {
+  mergeBase: string | null;
+  /** `clean`: merges without conflicts; `conflict`: files conflict; `unrelated`: no merge base. */
+  status: 'clean' | 'conflict' | 'unrelated';
+  /** Tree of the merge result when clean. */
+  tree: string | null;
+  conflicts: string[];
+}
+
+/** Outcome of a merge attempt. */
+export type MergeOutcome =
+  | { result: 'merged'; sha: string }
+  | { result: 'conflict'; files: string[] }
+  | { result: 'unrelated' }
+  | { result: 'base-moved' };
+
+/** Error from a git command; names the command and carries its stderr. */
+export class GitCommandError extends Error {
+  constructor(
+    readonly args: readonly string[],
+    readonly code: number | null,
+    readonly stderr: string,
+  ) {
+    super(`git ${args.join(' ')} failed (exit ${code}): ${stderr.trim()}`);
+    this.name = 'GitCommandError';
+  }
+}
+
+interface GitResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function git(
+  gitDir: string,
+  args: readonly string[],
+  options: { env?: Record<string, string>; okCodes?: readonly number[] } = {},
+): Promise<GitResult> {
+  const okCodes = options.okCodes ?? [0];
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['--git-dir', gitDir, ...args], {
+      env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (cause) => reject(new Error(`could not run "git ${args[0] ?? ''}"`, { cause })));
+    child.on('close', (code) => {
+      const result = {
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      };
+      if (code !== null && okCodes.includes(code)) resolve(result);
+      else reject(new GitCommandError(args, code, result.stderr));
+    });
+  });
+}
+
+/** The merge base of two commits, or null when the histories are unrelated. */
+export async function mergeBase(gitDir: string, a: string, b: string): Promise<string | null> {
+  const r = await git(gitDir, ['merge-base', a, b], { okCodes: [0, 1] });
+  return r.code === 0 ? r.stdout.trim() : null;
+}
+
+/** True when `ancestor` is reachable from `commit`. */
+export async function isAncestor(gitDir: string, ancestor: string, commit: string): Promise<boolean> {
+  const r = await git(gitDir, ['merge-base', '--is-ancestor', ancestor, commit], { okCodes: [0, 1] });
+  return r.code === 0;
+}
+
+/** Resolve a ref or revision to a commit sha, or null when it does not exist. */
+export async function resolveCommit(gitDir: string, rev: string): Promise<string | null> {
+  const r = await git(gitDir, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], { okCodes: [0, 1, 128] });
+  return r.code === 0 ? r.stdout.trim() : null;
+}
+
+/** Trial-merge head into base with `git merge-tree --write-tree` (no work tree touched). */
+export async function checkMerge(gitDir: string, baseSha: string, headSha: string): Promise<MergeCheck> {
+  const base = await mergeBase(gitDir, baseSha, headSha);
+  if (!base) return { mergeBase: null, status: 'unrelated', tree: null, conflicts: [] };
+  const r = await git(gitDir, ['merge-tree', '--write-tree', '--name-only', '--no-messages', baseSha, headSha], {
+    okCodes: [0, 1],
+  });
+  const lines = r.stdout.split('\n').filter((l) => l.length > 0);
+  const tree = lines[0] ?? null;
+  if (r.code === 0) return { mergeBase: base, status: 'clean', tree, conflicts: [] };
+  const conflicts = [...new Set(lines.slice(1))].sort();
+  return { mergeBase: base, status: 'conflict', tree: null, conflicts };
+}
+
+/** Point `ref` at `newSha` only if it still points at `oldSha` (null: must not exist). */
+export async function updateRef(gitDir: string, ref: string, newSha: string, oldSha: string | null): Promise<boolean> {
+  const old = oldSha ?? '0000000000000000000000000000000000000000';
+  const r = await git(gitDir, ['update-ref', ref, newSha, old], { okCodes: [0, 1, 128] });
+  return r.code === 0;
+}
+
+/** Force `ref` to `sha` (used for `refs/pull/N/head`, which Gitea overwrites on every push). */
+export async function setRef(gitDir: string, ref: string, sha: string): Promise<void> {
+  await git(gitDir, ['update-ref', ref, sha]);
+}
+
+function signatureEnv(author: Signature, committer: Signature): Record<string, string> {
+  const stamp = (d: Date) => `${Math.floor(d.getTime() / 1000)} +0000`;
+  return {
+    GIT_AUTHOR_NAME: author.name,
+    GIT_AUTHOR_EMAIL: author.email,
+    GIT_AUTHOR_DATE: stamp(author.when),
+    GIT_COMMITTER_NAME: committer.name,
+    GIT_COMMITTER_EMAIL: committer.email,
+    GIT_COMMITTER_DATE: stamp(committer.when),
+  };
+}
+
+/** Options for {@link mergePull}. */
+export interface MergePullOptions {
+  gitDir: string;
+  /** Full base ref, e.g. `refs/heads/main`. */
+  baseRef: string;
+  headSha: string;
+  style: MergeStyle;
+  message: string;
+  doer: Signature;
+}
+
+/** Options for {@link createMergeCommit}. */
+export interface MergeCommitOptions {
+  gitDir: string;
+  baseSha: string;
+  headSha: string;
+  style: MergeStyle;
+  message: string;
+  doer: Signature;
+}
+
+/** Outcome of writing a merge commit (no ref moves). */
+export type MergeCommitOutcome =
+  | { result: 'commit'; sha: string }
+  | { result: 'conflict'; files: string[] }
+  | { result: 'unrelated' };
+
+/**
+ * Writes the commit that merging head into base produces, as Gitea does: `merge` is always a
+ * two-parent merge commit (services/pull/merge_merge.go runs `git merge --no-ff`), `squash` one
+ * commit on top of base (merge_squash.go). No ref is moved.
+ */
+export async function createMergeCommit(options: MergeCommitOptions): Promise<MergeCommitOutcome> {
+  const { gitDir, baseSha, headSha, style, message, doer } = options;
+  const check = await checkMerge(gitDir, baseSha, headSha);
+  if (check.status === 'unrelated') return { result: 'unrelated' };
+  if (check.status === 'conflict' || !check.tree) return { result: 'conflict', files: check.conflicts };
+  const parents = style === 'merge' ? ['-p', baseSha, '-p', headSha] : ['-p', baseSha];
+  const env = signatureEnv(doer, doer);
+  const body = message.endsWith('\n') ? message : `${message}\n`;
+  const out = await gitWithInput(gitDir, ['commit-tree', check.tree, ...parents, '-F', '-'], body, env);
+  return { result: 'commit', sha: out.trim() };
+}
+
+/** Options for {@link mergePull}. */
+export interface MergePullOptions {
+  gitDir: string;
+  /** Full base ref, e.g. `refs/heads/main`. */
+  baseRef: string;
+  headSha: string;
+  style: MergeStyle;
+  message: string;
+  doer: Signature;
+}
+
+/** Merges head into the base branch; the base ref moves only if nobody moved it meanwhile. */
+export async function mergePull(options: MergePullOptions): Promise<MergeOutcome> {
+  const { gitDir, baseRef } = options;
+  const baseSha = await resolveCommit(gitDir, baseRef);
+  if (!baseSha) throw new Error(`base ref "${baseRef}" does not exist in "${gitDir}"`);
+  const made = await createMergeCommit({ ...options, baseSha });
+  if (made.result !== 'commit') return made;
+  const moved = await updateRef(gitDir, baseRef, made.sha, baseSha);
+  if (!moved) return { result: 'base-moved' };
+  return { result: 'merged', sha: made.sha };
+}
+
+function gitWithInput(gitDir: string, args: readonly string[], input: string, env: Record<string, string>) {
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn('git', ['--git-dir', gitDir, ...args], {
+      env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (cause) => reject(new Error(`could not run "git ${args[0] ?? ''}"`, { cause })));
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
+      else reject(new GitCommandError(args, code, Buffer.concat(err).toString('utf8')));
+    });
+    child.stdin.end(input);
+  });
+}
+
+/**
+ * The PR's diff or patch as Gitea serves `pulls/{index}.diff|.patch`
+ * (services/pull/pull.go DownloadDiffOrPatch: `git diff -M merge_base head`, or
+ * `git format-patch --stdout merge_base...head` for the patch).
+ */
+export async function pullDiff(
+  gitDir: string,
+  options: { mergeBase: string; headSha: string; kind: 'diff' | 'patch'; binary?: boolean },
+): Promise<string> {
+  const binary = options.binary ? ['--binary'] : [];
+  const args =
+    options.kind === 'diff'
+      ? ['diff', '-M', ...binary, options.mergeBase, options.headSha]
+      : ['format-patch', '--stdout', '--no-signature', ...binary, `${options.mergeBase}...${options.headSha}`];
+  const r = await git(gitDir, args);
+  return r.stdout;
+}
+
+/** Additions, deletions and changed files between merge base and head (`git diff --numstat`). */
+export async function diffStats(
+  gitDir: string,
+  mergeBaseSha: string,
+  headSha: string,
+): Promise<{ additions: number; deletions: number; changedFiles: number }> {
+  const r = await git(gitDir, ['diff', '--numstat', '-M', mergeBaseSha, headSha]);
+  let additions = 0;
+  let deletions = 0;
+  let changedFiles = 0;
+  for (const line of r.stdout.split('\n')) {
+    if (!line) continue;
+    const [a, d] = line.split('\t');
+    changedFiles += 1;
+    additions += Number.parseInt(a ?? '0', 10) || 0;
+    deletions += Number.parseInt(d ?? '0', 10) || 0;
+  }
+  return { additions, deletions, changedFiles };
+}

@@ -1,0 +1,323 @@
+/**
+ * Builds the static site from the artifact. Deterministic (same artifact and options, same
+ * bytes) and incremental: `.rfc-site-manifest.json` in the output records the hash of every file
+ * written and of every RFC's input, so a rebuild renders only RFCs whose record changed and
+ * rewrites only files whose bytes changed.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { readArtifact as defaultReadArtifact } from '../cache/artifact.ts';
+import type { Artifact, IdeaRecord, RfcRecord } from '../cache/model.ts';
+import { API_VERSION, type ApiRfcList, apiRfc, apiSummary, RFC_LIST_SCHEMA, RFC_SCHEMA } from './api.ts';
+import { FILTER_JS, SEARCH_JS, SITE_CSS } from './assets.ts';
+import { atomFeed, feedEvents } from './feed.ts';
+import { checkGiteaUrl, cmp, GiteaLinks } from './html.ts';
+import { type LinkBase, MarkdownRenderer, searchWords } from './markdown.ts';
+import {
+  bodyLocation,
+  indexPage,
+  type PersonActivity,
+  peoplePage,
+  personPage,
+  problemsPage,
+  rfcPage,
+  type SiteContext,
+  searchPage,
+  tagPage,
+  tagsPage,
+} from './pages.ts';
+import { resolveInside, sitePaths } from './paths.ts';
+
+/** Bump when templates change so an incremental build re-renders every RFC page. */
+export const GENERATOR = 'rfc-actions-site/1';
+export const MANIFEST = '.rfc-site-manifest.json';
+
+export interface SiteOptions {
+  /** the artifact directory (`cache-artifacts/`); ignored when `artifact` is given */
+  cacheDir?: string;
+  /** an artifact already in memory */
+  artifact?: Artifact;
+  outDir: string;
+  /** where the site is published (`https://host/path/` or `/path/`): makes feed and API links absolute */
+  baseUrl?: string;
+}
+
+export interface SiteDeps {
+  now?: () => number;
+  readArtifact?: (dir: string) => Promise<Artifact>;
+}
+
+export interface SiteBuildResult {
+  outDir: string;
+  rfcs: number;
+  /** RFC bodies rendered this run (0 when every RFC is unchanged) */
+  rendered: number;
+  pagesWritten: number;
+  pagesUnchanged: number;
+  pagesDeleted: number;
+  /** site-relative paths written, sorted */
+  written: string[];
+  /** site-relative paths removed because nothing produces them any more, sorted */
+  deleted: string[];
+  warnings: string[];
+  durationMs: number;
+}
+
+interface Manifest {
+  generator: string;
+  settings: string;
+  files: Record<string, string>;
+  inputs: Record<string, string>;
+}
+
+function sha(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function readManifest(outDir: string): Manifest | null {
+  try {
+    const m = JSON.parse(readFileSync(resolveInside(outDir, MANIFEST), 'utf8')) as Manifest;
+    return m && typeof m.files === 'object' && typeof m.inputs === 'object' ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Checks `--base-url` and returns it with a trailing slash (or undefined). */
+export function normalizeBaseUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.startsWith('/') && !raw.startsWith('//')) return raw.endsWith('/') ? raw : `${raw}/`;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch (cause) {
+    throw new Error(`"--base-url" must be an http(s) URL or a path starting with "/", got "${raw}"`, {
+      cause,
+    });
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new Error(`"--base-url" must be an http(s) URL or a path starting with "/", got "${raw}"`);
+  }
+  return u.href.endsWith('/') ? u.href : `${u.href}/`;
+}
+
+function sortedJson(value: unknown): string {
+  return `${JSON.stringify(value, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => cmp(a, b))) : v), 2)}\n`;
+}
+
+function linkBase(ctx: SiteContext, rfc: RfcRecord): LinkBase {
+  const loc = bodyLocation(ctx, rfc);
+  const dir = loc.path.includes('/') ? loc.path.slice(0, loc.path.lastIndexOf('/')) : '';
+  const srcRoot = `${ctx.links.src(loc.repo, '', loc.branch)}/`;
+  const rawRoot = `${ctx.links.repo(loc.repo)}/raw/branch/${encodeURIComponent(loc.branch)}/`;
+  return {
+    srcRoot,
+    rawRoot,
+    src: dir ? `${ctx.links.src(loc.repo, dir, loc.branch)}/` : srcRoot,
+    raw: dir ? `${ctx.links.raw(loc.repo, dir, loc.branch)}/` : rawRoot,
+  };
+}
+
+/** Everything that links to a person's page, so every linked login has one. */
+function collectPeople(rfcs: RfcRecord[], ideas: IdeaRecord[]): Map<string, PersonActivity> {
+  const persons = new Map<string, PersonActivity>();
+  const get = (login: string | null | undefined): PersonActivity | null => {
+    if (!login) return null;
+    let a = persons.get(login);
+    if (!a) {
+      a = { owns: [], arbitrates: [], proposed: [], graduated: [], ideas: [], prs: [] };
+      persons.set(login, a);
+    }
+    return a;
+  };
+  for (const rfc of rfcs) {
+    for (const o of new Set(rfc.owners)) get(o)!.owns.push(rfc);
+    for (const o of new Set(rfc.arbiters)) get(o)!.arbitrates.push(rfc);
+    get(rfc.proposedBy)?.proposed.push(rfc);
+    get(rfc.graduatedBy)?.graduated.push(rfc);
+    for (const pr of rfc.prs) {
+      get(pr.openedBy)?.prs.push({ rfc, pr });
+      get(pr.mergedBy);
+      get(pr.withdrawnBy);
+      get(pr.supersededByLogin);
+    }
+  }
+  for (const idea of ideas) get(idea.openedBy)?.ideas.push(idea);
+  return persons;
+}
+
+/** Builds (or incrementally updates) the site in `outDir` from the artifact. */
+export async function buildSite(options: SiteOptions, deps: SiteDeps = {}): Promise<SiteBuildResult> {
+  const now = deps.now ?? (() => performance.now());
+  const started = now();
+  let artifact = options.artifact;
+  if (!artifact) {
+    if (!options.cacheDir) throw new Error('no artifact: pass "--cache DIR" (the cache-artifacts directory)');
+    artifact = await (deps.readArtifact ?? defaultReadArtifact)(options.cacheDir);
+  }
+  const outDir = options.outDir;
+  const baseUrl = normalizeBaseUrl(options.baseUrl);
+  const giteaBase = checkGiteaUrl(artifact.meta.giteaUrl);
+  const meta = artifact.meta;
+  const ctx: SiteContext = { meta, links: new GiteaLinks(giteaBase, meta.defaultBranch || 'main') };
+  const siteLink = (p: string) => (baseUrl ? `${baseUrl}${p}` : p);
+  const warnings: string[] = [];
+
+  const seen = new Set<string>();
+  const rfcs: RfcRecord[] = [];
+  for (const rfc of [...artifact.rfcs].sort((a, b) => cmp(a.slug, b.slug))) {
+    if (seen.has(rfc.slug)) {
+      warnings.push(`duplicate slug "${rfc.slug}" in the artifact: only the first record is published`);
+      continue;
+    }
+    seen.add(rfc.slug);
+    rfcs.push(rfc);
+  }
+  const ideas = [...artifact.ideas].sort((a, b) => a.number - b.number);
+  const problems = [...artifact.problems].sort((a, b) => cmp(a.file, b.file));
+
+  const old = readManifest(outDir);
+  const settings = sha(
+    JSON.stringify([GENERATOR, baseUrl ?? '', giteaBase, meta.metaRepo, meta.defaultBranch]),
+  );
+  const reuseInputs = old !== null && old.generator === GENERATOR && old.settings === settings;
+  const next: Manifest = { generator: GENERATOR, settings, files: {}, inputs: {} };
+  const written: string[] = [];
+  let unchanged = 0;
+  const dirs = new Set<string>();
+
+  const onDisk = (path: string) => existsSync(resolveInside(outDir, path));
+  const emit = (path: string, content: string) => {
+    const hash = sha(content);
+    next.files[path] = hash;
+    if (old?.files[path] === hash && onDisk(path)) {
+      unchanged++;
+      return;
+    }
+    const target = resolveInside(outDir, path);
+    const dir = dirname(target);
+    if (!dirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      dirs.add(dir);
+    }
+    writeFileSync(target, content);
+    written.push(path);
+  };
+
+  const renderer = new MarkdownRenderer();
+  let rendered = 0;
+  for (const rfc of rfcs) {
+    const input = sha(JSON.stringify(rfc));
+    next.inputs[rfc.slug] = input;
+    const page = sitePaths.rfc(rfc.slug);
+    const json = sitePaths.rfcJson(rfc.slug);
+    const oldPage = old?.files[page];
+    const oldJson = old?.files[json];
+    if (reuseInputs && old.inputs[rfc.slug] === input && oldPage && oldJson && onDisk(page) && onDisk(json)) {
+      next.files[page] = oldPage;
+      next.files[json] = oldJson;
+      unchanged += 2;
+      continue;
+    }
+    const body = renderer.render(rfc.body, linkBase(ctx, rfc));
+    rendered++;
+    emit(page, rfcPage(ctx, rfc, body));
+    emit(json, sortedJson(apiRfc(ctx, rfc, body.toc, siteLink)));
+  }
+
+  const tags = new Map<string, RfcRecord[]>();
+  for (const rfc of rfcs) {
+    for (const t of new Set(rfc.tags)) {
+      const list = tags.get(t);
+      if (list) list.push(rfc);
+      else tags.set(t, [rfc]);
+    }
+  }
+  const persons = collectPeople(rfcs, ideas);
+
+  emit(sitePaths.index, indexPage(ctx, rfcs, ideas, problems));
+  emit(sitePaths.tags, tagsPage(ctx, tags));
+  for (const [tag, list] of tags) emit(sitePaths.tag(tag), tagPage(ctx, tag, list));
+  emit(sitePaths.people, peoplePage(ctx, persons));
+  for (const [login, activity] of persons) emit(sitePaths.person(login), personPage(ctx, login, activity));
+  emit(sitePaths.problems, problemsPage(ctx, problems));
+  emit(sitePaths.search, searchPage(ctx));
+  emit(sitePaths.searchIndex, searchIndexJs(rfcs));
+  emit(
+    sitePaths.feed,
+    atomFeed(meta, ctx.links, feedEvents(meta, ctx.links, rfcs, ideas, siteLink), siteLink),
+  );
+  const list: ApiRfcList = {
+    apiVersion: API_VERSION,
+    giteaUrl: giteaBase,
+    metaRepo: meta.metaRepo,
+    count: rfcs.length,
+    rfcs: rfcs.map((rfc) => apiSummary(ctx, rfc, siteLink)),
+  };
+  emit(sitePaths.apiList, sortedJson(list));
+  emit(sitePaths.apiListSchema, sortedJson(RFC_LIST_SCHEMA));
+  emit(sitePaths.apiRfcSchema, sortedJson(RFC_SCHEMA));
+  emit(sitePaths.css, SITE_CSS);
+  emit(sitePaths.filterJs, FILTER_JS);
+  emit(sitePaths.searchJs, SEARCH_JS);
+
+  const deleted: string[] = [];
+  for (const path of Object.keys(old?.files ?? {})) {
+    if (path in next.files) continue;
+    try {
+      unlinkSync(resolveInside(outDir, path));
+      deleted.push(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  const manifestText = sortedJson(next);
+  if (!old || sortedJson(old) !== manifestText) {
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(resolveInside(outDir, MANIFEST), manifestText);
+  }
+  written.sort(cmp);
+  deleted.sort(cmp);
+  return {
+    outDir,
+    rfcs: rfcs.length,
+    rendered,
+    pagesWritten: written.length,
+    pagesUnchanged: unchanged,
+    pagesDeleted: deleted.length,
+    written,
+    deleted,
+    warnings,
+    durationMs: Math.round((now() - started) * 10) / 10,
+  };
+}
+
+/** Field positions of one search document (kept short: the index ships to the browser). */
+export const SEARCH_FIELDS = {
+  path: 0,
+  title: 1,
+  slug: 2,
+  state: 3,
+  id: 4,
+  tags: 5,
+  people: 6,
+  words: 7,
+} as const;
+
+/** `assets/search-index.js`: a script (not JSON) so it also loads from `file://`, where fetch is blocked. */
+export function searchIndexJs(rfcs: RfcRecord[]): string {
+  const docs = rfcs.map((rfc) => [
+    sitePaths.rfc(rfc.slug),
+    rfc.title,
+    rfc.slug,
+    rfc.state,
+    rfc.id,
+    rfc.tags,
+    [...new Set([...rfc.owners, ...rfc.arbiters, ...(rfc.proposedBy ? [rfc.proposedBy] : [])])],
+    searchWords(`${rfc.title}\n${rfc.body}`).join(' '),
+  ]);
+  // JSON is valid JavaScript; escaping "<" keeps the file inert even if served as HTML by mistake.
+  const json = JSON.stringify({ fields: SEARCH_FIELDS, docs }).replace(/</g, '\\u003c');
+  return `window.RFC_SEARCH = ${json};\n`;
+}

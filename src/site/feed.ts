@@ -1,0 +1,155 @@
+/**
+ * The Atom feed (RFC 4287) of what happened. Every date comes from the artifact, never the
+ * clock; entry ids are Gitea URLs with a fragment naming the event, so they never change.
+ */
+import type { ArtifactMeta, IdeaRecord, RfcRecord } from '../cache/model.ts';
+import { cmp, esc, type GiteaLinks, safeHttp } from './html.ts';
+import { sitePaths } from './paths.ts';
+
+export type FeedEventKind =
+  | 'idea'
+  | 'super-draft-merge'
+  | 'graduation'
+  | 'withdrawal'
+  | 'pr-merged'
+  | 'pr-withdrawn';
+
+/** One event of the feed. */
+export interface FeedEvent {
+  id: string;
+  kind: FeedEventKind;
+  updated: string;
+  title: string;
+  author: string;
+  link: string;
+  summary: string;
+}
+
+/** Normalises an ISO date or date-time from the artifact to an RFC 3339 timestamp, or null. */
+export function rfc3339(value: string | null | undefined): string | null {
+  if (!value) return null;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return `${value}T00:00:00Z`;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) return null;
+  return new Date(t).toISOString().replace(/\.000Z$/, 'Z');
+}
+
+/** Derives the feed's events from the artifact, newest first, at most `limit`. */
+export function feedEvents(
+  meta: ArtifactMeta,
+  links: GiteaLinks,
+  rfcs: RfcRecord[],
+  ideas: IdeaRecord[],
+  siteLink: (path: string) => string,
+  limit = 100,
+): FeedEvent[] {
+  const events: FeedEvent[] = [];
+  for (const idea of ideas) {
+    const updated = rfc3339(idea.createdAt);
+    const url = safeHttp(idea.url, links.pull(meta.metaRepo, idea.number));
+    if (updated)
+      events.push({
+        id: `${links.pull(meta.metaRepo, idea.number)}#proposed`,
+        kind: 'idea',
+        updated,
+        title: `New idea: ${idea.title}`,
+        author: idea.openedBy,
+        link: url,
+        summary: `${idea.openedBy} proposed "${idea.slug}" in pull request #${idea.number}.`,
+      });
+  }
+  for (const rfc of rfcs) {
+    const page = siteLink(sitePaths.rfc(rfc.slug));
+    const entryUrl = links.src(meta.metaRepo, rfc.entryPath, meta.defaultBranch);
+    const graduated = rfc3339(rfc.graduatedAt);
+    if (graduated)
+      events.push({
+        id: `${entryUrl}#graduated`,
+        kind: 'graduation',
+        updated: graduated,
+        title: `Graduated: ${rfc.title}${rfc.id !== null ? ` (RFC ${rfc.id})` : ''}`,
+        author: rfc.graduatedBy ?? 'unknown',
+        link: page,
+        summary: `${rfc.title} graduated${rfc.repo ? ` into ${rfc.repo}` : ''}.`,
+      });
+    let lastMetaMerge: string | null = null;
+    for (const pr of rfc.prs) {
+      const url = safeHttp(pr.url, links.pull(pr.repo, pr.number));
+      const id = links.pull(pr.repo, pr.number);
+      const merged = rfc3339(pr.mergedAt);
+      if (pr.state === 'merged' && merged) {
+        if (pr.repo === meta.metaRepo && (lastMetaMerge === null || merged > lastMetaMerge))
+          lastMetaMerge = merged;
+        const intoDraft = pr.repo === meta.metaRepo && pr.kind !== 'propose' && rfc.state === 'super-draft';
+        events.push({
+          id: `${id}#merged`,
+          kind: intoDraft ? 'super-draft-merge' : 'pr-merged',
+          updated: merged,
+          title: `${intoDraft ? 'Merged into super-draft' : 'Merged'} ${rfc.title}: ${pr.title}`,
+          author: pr.openedBy,
+          link: url,
+          summary: `${pr.repo}#${pr.number} (${pr.kind}) by ${pr.openedBy} was merged${pr.mergedBy ? ` by ${pr.mergedBy}` : ''}.`,
+        });
+      }
+      const closed = rfc3339(pr.closedAt ?? pr.updatedAt);
+      if (pr.state === 'withdrawn' && closed)
+        events.push({
+          id: `${id}#withdrawn`,
+          kind: 'pr-withdrawn',
+          updated: closed,
+          title: `Withdrawn: ${pr.title} (${rfc.title})`,
+          author: pr.withdrawnBy ?? pr.openedBy,
+          link: url,
+          summary: `${pr.repo}#${pr.number} was withdrawn by its author.`,
+        });
+    }
+    // The artifact has no withdrawal date: the withdrawal lands through the last merged meta-repo PR.
+    if (rfc.state === 'withdrawn' && lastMetaMerge)
+      events.push({
+        id: `${entryUrl}#withdrawn`,
+        kind: 'withdrawal',
+        updated: lastMetaMerge,
+        title: `Withdrawn: ${rfc.title}`,
+        author: rfc.owners[0] ?? 'unknown',
+        link: page,
+        summary: `${rfc.title} was withdrawn.`,
+      });
+  }
+  events.sort((a, b) => cmp(b.updated, a.updated) || cmp(a.id, b.id));
+  return events.slice(0, limit);
+}
+
+/** The Atom document; `selfHref` and page links are absolute when a base URL is set, else relative. */
+export function atomFeed(
+  meta: ArtifactMeta,
+  links: GiteaLinks,
+  events: FeedEvent[],
+  siteLink: (path: string) => string,
+): string {
+  const updated = events[0]?.updated ?? '1970-01-01T00:00:00Z';
+  const entries = events
+    .map(
+      (e) => `<entry>
+<id>${esc(e.id)}</id>
+<title>${esc(e.title)}</title>
+<updated>${esc(e.updated)}</updated>
+<author><name>${esc(e.author)}</name></author>
+<link rel="alternate" href="${esc(e.link)}"/>
+<category term="${esc(e.kind)}"/>
+<summary>${esc(e.summary)}</summary>
+</entry>`,
+    )
+    .join('\n');
+  return `<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+<id>${esc(`${links.repo(meta.metaRepo)}#rfc-activity`)}</id>
+<title>RFC activity: ${esc(meta.metaRepo)}</title>
+<updated>${updated}</updated>
+<author><name>rfc-actions</name></author>
+<link rel="self" href="${esc(siteLink(sitePaths.feed))}"/>
+<link rel="alternate" href="${esc(siteLink(sitePaths.index))}"/>
+<generator>rfc-actions</generator>
+${entries}
+</feed>
+`;
+}

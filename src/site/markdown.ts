@@ -1,0 +1,229 @@
+/**
+ * The one Markdown pipeline for untrusted RFC bodies: markdown-it with raw HTML off, a link
+ * allow-list (http, https, mailto, relative), heading anchors with a table of contents, tables,
+ * build-time highlighting with a curated highlight.js, and relative links resolved to Gitea.
+ */
+import hljs from 'highlight.js/lib/core';
+import bash from 'highlight.js/lib/languages/bash';
+import c from 'highlight.js/lib/languages/c';
+import cpp from 'highlight.js/lib/languages/cpp';
+import css from 'highlight.js/lib/languages/css';
+import diff from 'highlight.js/lib/languages/diff';
+import go from 'highlight.js/lib/languages/go';
+import ini from 'highlight.js/lib/languages/ini';
+import java from 'highlight.js/lib/languages/java';
+import javascript from 'highlight.js/lib/languages/javascript';
+import json from 'highlight.js/lib/languages/json';
+import markdown from 'highlight.js/lib/languages/markdown';
+import python from 'highlight.js/lib/languages/python';
+import rust from 'highlight.js/lib/languages/rust';
+import shell from 'highlight.js/lib/languages/shell';
+import sql from 'highlight.js/lib/languages/sql';
+import typescript from 'highlight.js/lib/languages/typescript';
+import xml from 'highlight.js/lib/languages/xml';
+import yaml from 'highlight.js/lib/languages/yaml';
+import MarkdownIt from 'markdown-it';
+import type Token from 'markdown-it/lib/token.mjs';
+import { esc } from './html.ts';
+
+const LANGUAGES = {
+  bash,
+  c,
+  cpp,
+  css,
+  diff,
+  go,
+  ini,
+  java,
+  javascript,
+  json,
+  markdown,
+  python,
+  rust,
+  shell,
+  sql,
+  typescript,
+  xml,
+  yaml,
+} as const;
+for (const [name, lang] of Object.entries(LANGUAGES)) hljs.registerLanguage(name, lang);
+
+/** Ids the page templates use; a heading with the same slug gets a `-1` suffix instead. */
+export const RESERVED_IDS = [
+  'main',
+  'site-q',
+  'toc',
+  'toc-h',
+  'body',
+  'about',
+  'branches',
+  'prs',
+  'ideas',
+  'filter',
+  'f-state',
+  'f-tag',
+  'f-owner',
+  'f-count',
+  'q',
+  'results',
+  'search-status',
+];
+
+/** Where relative links and images of one body resolve: a directory of a repo on one branch. */
+export interface LinkBase {
+  /** `/src/branch/...` URL of the directory holding the Markdown file, ending in `/` */
+  src: string;
+  /** `/raw/branch/...` URL of the same directory, ending in `/` */
+  raw: string;
+  /** `/src/branch/...` URL of the repo root, ending in `/` (for links starting with `/`) */
+  srcRoot: string;
+  rawRoot: string;
+}
+
+export interface TocEntry {
+  level: number;
+  id: string;
+  text: string;
+}
+
+export interface RenderedBody {
+  html: string;
+  toc: TocEntry[];
+}
+
+interface Env {
+  base: LinkBase;
+  toc: TocEntry[];
+  ids: Map<string, number>;
+}
+
+const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
+const SAFE_SCHEMES = new Set(['http', 'https', 'mailto']);
+
+/** markdown-it `validateLink`: http, https, mailto and scheme-less (relative) URLs only. */
+export function isSafeLink(url: string): boolean {
+  // Browsers drop tab/CR/LF anywhere and C0/space at the start before reading the scheme (WHATWG URL).
+  const cleaned = url.replace(/[\t\n\r]/g, '').replace(/^[\u0000-\u0020]+/, '');
+  const m = SCHEME.exec(cleaned);
+  return m ? SAFE_SCHEMES.has(m[1]!.toLowerCase()) : true;
+}
+
+/** Heading slug: lowercase letters, digits and `-` (Unicode letters kept), like Gitea's anchors without the prefix. */
+export function slugify(text: string): string {
+  const s = text
+    .toLowerCase()
+    .normalize('NFKC')
+    .replace(/[^\p{L}\p{N}\s-]/gu, '')
+    .trim()
+    .replace(/\s+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '');
+  return s || 'section';
+}
+
+function isRelative(href: string): boolean {
+  return !SCHEME.test(href) && !href.startsWith('//') && !href.startsWith('#') && href !== '';
+}
+
+function resolveRelative(href: string, dir: string, root: string): string {
+  const target = href.startsWith('/') ? href.slice(1) : href;
+  try {
+    return new URL(target, href.startsWith('/') ? root : dir).href;
+  } catch {
+    return href.startsWith('/') ? root : dir;
+  }
+}
+
+function inlineText(token: Token | undefined): string {
+  if (!token?.children) return token?.content ?? '';
+  return token.children
+    .filter((t) => t.type === 'text' || t.type === 'code_inline' || t.type === 'image')
+    .map((t) => (t.type === 'image' ? '' : t.content))
+    .join('');
+}
+
+function anchorsAndLinks(md: MarkdownIt): void {
+  md.core.ruler.push('rfc_site', (state) => {
+    const env = state.env as Env;
+    const tokens = state.tokens;
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      if (t.type === 'heading_open') {
+        const text = inlineText(tokens[i + 1]);
+        const base = slugify(text);
+        let id = base;
+        let n = env.ids.get(base) ?? 0;
+        while (env.ids.has(id)) id = `${base}-${++n}`;
+        env.ids.set(base, n);
+        env.ids.set(id, 0);
+        t.attrSet('id', id);
+        env.toc.push({ level: Number(t.tag.slice(1)), id, text });
+      } else if (t.type === 'inline' && t.children) {
+        for (const child of t.children) {
+          if (child.type === 'link_open') {
+            const href = child.attrGet('href') ?? '';
+            if (isRelative(href))
+              child.attrSet('href', resolveRelative(href, env.base.src, env.base.srcRoot));
+          } else if (child.type === 'image') {
+            const src = child.attrGet('src') ?? '';
+            if (isRelative(src)) child.attrSet('src', resolveRelative(src, env.base.raw, env.base.rawRoot));
+          }
+        }
+      }
+    }
+  });
+  // Images become links: the pages load nothing from the network (strict CSP, self-contained site).
+  md.renderer.rules.image = (tokens, idx, _options, env) => {
+    const t = tokens[idx]!;
+    const src = t.attrGet('src') ?? '';
+    const alt = md.renderer.renderInlineAsText(t.children ?? [], md.options, env);
+    const title = t.attrGet('title');
+    return `<a class="img" href="${esc(src)}"${title ? ` title="${esc(title)}"` : ''}>Image: ${esc(alt || src)}</a>`;
+  };
+  const defaultLinkOpen =
+    md.renderer.rules.link_open ??
+    ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
+  md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
+    const href = tokens[idx]!.attrGet('href') ?? '';
+    if (/^https?:/i.test(href)) tokens[idx]!.attrSet('rel', 'nofollow noopener');
+    return defaultLinkOpen(tokens, idx, options, env, self);
+  };
+}
+
+function highlight(code: string, lang: string): string {
+  const name = lang.toLowerCase();
+  if (name && hljs.getLanguage(name)) {
+    try {
+      return hljs.highlight(code, { language: name, ignoreIllegals: true }).value;
+    } catch {
+      return '';
+    }
+  }
+  return '';
+}
+
+/** The Markdown renderer; create once and reuse (markdown-it setup is the expensive part). */
+export class MarkdownRenderer {
+  private readonly md: MarkdownIt;
+  constructor() {
+    this.md = new MarkdownIt({ html: false, linkify: true, typographer: false, highlight });
+    this.md.validateLink = isSafeLink;
+    this.md.use(anchorsAndLinks);
+  }
+  /** Renders one untrusted body; relative links resolve against `base`. */
+  render(body: string, base: LinkBase): RenderedBody {
+    const env: Env = { base, toc: [], ids: new Map(RESERVED_IDS.map((id) => [id, 0])) };
+    const html = this.md.render(body, env);
+    return { html, toc: env.toc };
+  }
+}
+
+/** Cheap plain text of a Markdown body for the search index (no rendering). */
+export function searchWords(body: string): string[] {
+  const words = new Set<string>();
+  for (const m of body.toLowerCase().matchAll(/[\p{L}\p{N}][\p{L}\p{N}_'-]*/gu)) {
+    const w = m[0].replace(/['-]+$/, '');
+    if (w.length >= 2 && w.length <= 40) words.add(w);
+  }
+  return [...words];
+}
