@@ -16,6 +16,7 @@ export const INPUT_NAMES = [
   'cache-branch',
   'artifact-dir',
   'commit',
+  'full',
   'site-dir',
   'site-base-url',
   'publish-branch',
@@ -61,6 +62,7 @@ export interface ActionOptions {
   cacheBranch: string;
   artifactDir: string;
   commit: boolean;
+  full: boolean;
   siteDir: string;
   siteBaseUrl: string | null;
   publishBranch: string | null;
@@ -129,10 +131,13 @@ export function readOptions(input: (name: InputName) => string, env: RunnerEnv, 
     }
     return value;
   };
-  const commitRaw = get('commit') || 'true';
-  if (commitRaw !== 'true' && commitRaw !== 'false') {
-    throw new ActionInputError('commit', `input "commit" must be "true" or "false"; got "${commitRaw}"`);
-  }
+  const flag = (name: InputName, fallback: 'true' | 'false'): boolean => {
+    const raw = get(name) || fallback;
+    if (raw !== 'true' && raw !== 'false') {
+      throw new ActionInputError(name, `input "${name}" must be "true" or "false"; got "${raw}"`);
+    }
+    return raw === 'true';
+  };
   const opInputRaw = get('op-input') || '{}';
   let opInput: unknown;
   try {
@@ -158,7 +163,8 @@ export function readOptions(input: (name: InputName) => string, env: RunnerEnv, 
     repo: m[2]!,
     cacheBranch: branch('cache-branch', get('cache-branch') || 'rfc-cache')!,
     artifactDir: get('artifact-dir') || 'cache-artifacts',
-    commit: commitRaw === 'true',
+    commit: flag('commit', 'true'),
+    full: flag('full', 'false'),
     siteDir: get('site-dir') || 'site-out',
     siteBaseUrl: optional('site-base-url'),
     publishBranch: branch('publish-branch', optional('publish-branch')),

@@ -14,8 +14,12 @@ export interface PublishOptions {
   owner: string;
   repo: string;
   branch: string;
-  /** local directory whose files become the branch's whole tree */
+  /** local directory whose files become the branch's tree (or the tree under `prefix`) */
   dir: string;
+  /** directory inside the branch the files go to; files outside it are left alone. Default: the root */
+  prefix?: string;
+  /** local files (relative paths) never published, e.g. a regenerated SQLite file */
+  exclude?: (path: string) => boolean;
   message: string;
 }
 
@@ -90,7 +94,13 @@ async function attempt(o: PublishOptions, deps: PublishDeps, local: Map<string, 
   const head = await branchHead(deps, o, o.branch);
   // A missing branch is made from the default branch in the same commit, deleting its files.
   const base = head ?? (await branchHead(deps, o, await defaultBranch(deps, o)));
-  const remote = base ? await treeBlobs(deps, o, base) : new Map<string, string>();
+  const all = base ? await treeBlobs(deps, o, base) : new Map<string, string>();
+  const prefix = o.prefix ? `${o.prefix.replace(/\/+$/, '')}/` : '';
+  const remote = new Map<string, string>();
+  for (const [path, sha] of all) {
+    // A new branch starts as a copy of the default branch: none of those files belong in it.
+    if (head === null || path.startsWith(prefix)) remote.set(path, sha);
+  }
   const ops: FileOp[] = [];
   for (const [path, bytes] of local) {
     const sha = remote.get(path);
@@ -118,7 +128,11 @@ async function attempt(o: PublishOptions, deps: PublishDeps, local: Map<string, 
 
 /** Makes `branch` hold exactly the files of `dir`; writes one commit or none. */
 export async function publishDir(options: PublishOptions, deps: PublishDeps): Promise<PublishResult> {
-  const local = await listFiles(options.dir);
+  const prefix = options.prefix ? `${options.prefix.replace(/\/+$/, '')}/` : '';
+  const local = new Map<string, Buffer>();
+  for (const [path, bytes] of await listFiles(options.dir)) {
+    if (!options.exclude?.(path)) local.set(prefix + path, bytes);
+  }
   if (local.size === 0) throw new Error(`site directory "${options.dir}" is empty: build the site before publishing`);
   for (let i = 1; ; i++) {
     try {

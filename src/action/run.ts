@@ -2,12 +2,15 @@
  * The action's orchestration: one `run(options, deps)` per command, all recording into the
  * run's report. `runAction` dispatches on `options.command`.
  */
-import { cp, mkdir, rm } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { readArtifact } from '../cache/artifact.ts';
 import type { Artifact } from '../cache/model.ts';
+import { reconcile } from '../cache/reconcile.ts';
+import { type Ack, type Command, runGate } from '../gate/index.ts';
 import { GiteaClient } from '../gitea/client.ts';
 import { buildSite } from '../site/build.ts';
+import { type CommentContext, runComment } from './bot.ts';
 import { readBranchDir } from './branch-files.ts';
 import type { ActionCommand, ActionOptions } from './inputs.ts';
 import { publishDir } from './publish.ts';
@@ -114,10 +117,190 @@ export async function runPublish(options: ActionOptions, deps: ActionDeps): Prom
   }
 }
 
+/** Files of the artifact directory that are never committed: the regenerated SQLite cache, staging. */
+function notCommitted(path: string): boolean {
+  return /(^|\/)\./.test(path) || /\.sqlite(-\w+)?$/.test(path) || path.endsWith('.tmp');
+}
+
+/** Commits the workspace artifact to the cache branch when it differs; records the outcome. */
+export async function commitArtifactDir(options: ActionOptions, deps: ActionDeps, why: string): Promise<boolean> {
+  if (!options.commit) return false;
+  const res = await publishDir(
+    {
+      owner: options.owner,
+      repo: options.repo,
+      branch: options.cacheBranch,
+      dir: inWorkspace(options, options.artifactDir),
+      prefix: options.artifactDir,
+      exclude: notCommitted,
+      message: `Update the RFC cache artifact (${why})`,
+    },
+    deps,
+  );
+  if (res.outcome === 'unchanged') return false;
+  deps.report.wrote(
+    `committed the artifact to "${options.cacheBranch}": ${res.files.create} added, ${res.files.update} changed, ${res.files.delete} removed`,
+    `${options.giteaUrl}/${options.owner}/${options.repo}/commit/${res.commit}`,
+  );
+  deps.report.output('changed', 'true');
+  deps.report.output('commit', res.commit);
+  return true;
+}
+
+/** The bot user's login, when a bot token is set (its PRs are attributed to the person they were for). */
+async function botLogin(deps: ActionDeps): Promise<string | undefined> {
+  if (!deps.botGitea) return undefined;
+  const res = await deps.botGitea.request<{ login: string }>('GET', '/user');
+  return res.data.login;
+}
+
+/** Sweeps Gitea into the workspace artifact (incrementally from what is there unless `full`); reports it. */
+async function sweep(options: ActionOptions, deps: ActionDeps, full: boolean) {
+  const res = await reconcile(
+    {
+      out: inWorkspace(options, options.artifactDir),
+      metaRepo: `${options.owner}/${options.repo}`,
+      full,
+      botLogin: await botLogin(deps),
+    },
+    { client: deps.gitea },
+  );
+  deps.report.count('RFCs', res.counts.rfcs);
+  deps.report.count('branches', res.counts.branches);
+  deps.report.count('PRs', res.counts.prs);
+  deps.report.count('entry problems', res.counts.problems);
+  deps.report.count('Gitea requests', res.requests.total);
+  deps.report.problems = res.problems;
+  deps.report.output('problems', String(res.problems.length));
+  deps.report.note(`${res.mode} sweep; entries read from ${res.entrySource}.`);
+  return res;
+}
+
+/** `reconcile`: sweeps Gitea into the artifact (from the committed one) and commits it. */
+export async function runReconcile(options: ActionOptions, deps: ActionDeps): Promise<void> {
+  await pullArtifact(options, deps).catch((cause) => {
+    throw new Error(`cannot read the committed artifact from branch "${options.cacheBranch}"`, { cause });
+  });
+  const res = await sweep(options, deps, options.full);
+  const committed = await commitArtifactDir(options, deps, `${res.mode} sweep`);
+  if (!options.commit && res.changed) deps.report.output('changed', 'true');
+  if (!committed && options.commit) deps.report.note(`The artifact in "${options.cacheBranch}" is already current.`);
+}
+
+/**
+ * `event`: brings the artifact up to date after the triggering event and commits it when it
+ * changed. The incremental sweep reads only what moved since the artifact's cursors.
+ */
+export async function runEvent(options: ActionOptions, deps: ActionDeps): Promise<void> {
+  await pullArtifact(options, deps);
+  deps.report.note(`Event "${options.eventName}".`);
+  const res = await sweep(options, deps, false);
+  await commitArtifactDir(options, deps, `${options.eventName} event`);
+  if (!options.commit && res.changed) deps.report.output('changed', 'true');
+}
+
+/** The issue_comment payload fields the bot reads (go-gitea/gitea modules/structs/hook.go IssueCommentPayload). */
+interface IssueCommentPayload {
+  action?: string;
+  issue?: { number: number; title: string; body: string | null; pull_request?: unknown | null };
+  comment?: { id: number; body: string; user: { login: string } };
+  is_pull?: boolean;
+}
+
+/** `gate`: one dispatched operation (`op`), or the slash commands of the triggering comment. */
+export async function runGateCommand(options: ActionOptions, deps: ActionDeps): Promise<void> {
+  await pullArtifact(options, deps);
+  const auditDir = inWorkspace(options, options.artifactDir);
+  const acks: Ack[] = [];
+  const gate = async (command: Command): Promise<Ack> => {
+    const ack = await runGate(command, {
+      gitea: deps.botGitea ?? deps.gitea,
+      botGitea: deps.botGitea ?? undefined,
+      clock: deps.clock,
+      auditDir,
+    });
+    acks.push(ack);
+    const what = `${command.op}${ack.number ? ` #${ack.number}` : ''}: ${ack.message}`;
+    if (ack.success) deps.report.wrote(what, ack.url, ack.prior_execution);
+    else deps.report.note(`${command.op} not done: ${ack.message}`);
+    return ack;
+  };
+  try {
+    if (options.op) {
+      await gate({
+        op: options.op as Command['op'],
+        repo: `${options.owner}/${options.repo}`,
+        payload: options.opInput,
+        actor: options.actor,
+        source: 'dispatch',
+        request: `run:${options.runRequest}`,
+      });
+    } else {
+      const ctx = await commentContext(options, deps);
+      if (ctx) {
+        const lines = await runComment(ctx, { gate });
+        deps.report.count('commands', lines.length);
+      }
+    }
+  } finally {
+    deps.report.count('acknowledgements', acks.length);
+    deps.report.output('acks', JSON.stringify(acks));
+    if (acks.length > 0) deps.report.output('ack', JSON.stringify(acks[acks.length - 1]));
+    // Writes made with the job token trigger no workflow, so this job refreshes the cache
+    // itself; the audit log is part of the artifact, so it is committed even after a failure.
+    if (acks.some((a) => !a.prior_execution)) {
+      await sweep(options, deps, false);
+      await commitArtifactDir(options, deps, 'gate');
+    }
+  }
+  const failed = acks.filter((a) => !a.success);
+  if (options.op && failed.length > 0) {
+    throw new Error(`operation "${options.op}" was not done: ${failed[0]!.message}`);
+  }
+}
+
+async function commentContext(options: ActionOptions, deps: ActionDeps): Promise<CommentContext | null> {
+  if (options.eventName !== 'issue_comment') {
+    throw new Error(
+      `command "gate" without "op" reads slash commands from an issue_comment event, but this run is "${options.eventName}": set "op" (and "op-input") for workflow_dispatch`,
+    );
+  }
+  if (!options.eventPath) throw new Error('GITHUB_EVENT_PATH is not set: run the action inside a workflow job');
+  const payload = JSON.parse(await readFile(options.eventPath, 'utf8')) as IssueCommentPayload;
+  if (payload.action && payload.action !== 'created') {
+    deps.report.note(`Comment ${payload.action}: only new comments run commands.`);
+    return null;
+  }
+  const { issue, comment } = payload;
+  if (!issue || !comment) throw new Error(`event file "${options.eventPath}" has no "issue" or "comment"`);
+  const bot = await botLogin(deps);
+  if (bot && comment.user.login.toLowerCase() === bot.toLowerCase()) {
+    deps.report.note('The comment is the bot\'s own: nothing to do.');
+    return null;
+  }
+  let prHead: string | null = null;
+  if (issue.pull_request || payload.is_pull) {
+    const pr = await deps.gitea.request<{ head: { ref: string } }>('GET', '/repos/{owner}/{repo}/pulls/{index}', {
+      path: { owner: options.owner, repo: options.repo, index: issue.number },
+    });
+    prHead = pr.data.head.ref;
+  }
+  return {
+    repo: `${options.owner}/${options.repo}`,
+    issueNumber: issue.number,
+    issueTitle: issue.title,
+    issueBody: issue.body ?? '',
+    prHead,
+    commentId: comment.id,
+    commentBody: comment.body,
+    author: comment.user.login,
+  };
+}
+
 const COMMANDS: Record<ActionCommand, ((o: ActionOptions, d: ActionDeps) => Promise<unknown>) | null> = {
-  reconcile: null,
-  event: null,
-  gate: null,
+  reconcile: runReconcile,
+  event: runEvent,
+  gate: runGateCommand,
   site: runSite,
   publish: runPublish,
 };

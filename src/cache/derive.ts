@@ -56,6 +56,8 @@ export interface Mirror {
   cursors: Record<string, string>;
   /** the bot's login: only its PRs take the `On-behalf-of` trailer; undefined trusts the trailer on any PR */
   botLogin?: string;
+  /** keeps this PR cursor instead of deriving it (a targeted refresh must not move the sweep's cursor) */
+  pullsCursor?: string;
 }
 
 /** Audit ops whose success row names the person a PR was opened for. */
@@ -70,6 +72,8 @@ export const OPEN_PR_OPS: readonly string[] = [
 export const WITHDRAW_PR_OPS: readonly string[] = ['withdraw_branch_pr'];
 /** The cursor holding the newest PR `updated_at` the artifact reflects. */
 export const PULLS_CURSOR = 'pulls.since';
+/** The cursor holding the meta repo's default-branch tip the entries were read at. */
+export const META_TIP_CURSOR = 'meta.tip';
 
 /** The key of a PR in a `Mirror`. */
 export function prKey(repo: string, number: number): string {
@@ -352,7 +356,9 @@ export function buildArtifact(m: Mirror): Artifact {
 
   const cursors: Record<string, string> = { ...m.cursors };
   delete cursors[PULLS_CURSOR];
-  const newest = finals.reduce((acc, p) => (p.updatedAt > acc ? p.updatedAt : acc), '');
+  if (m.metaTip) cursors[META_TIP_CURSOR] = m.metaTip;
+  else delete cursors[META_TIP_CURSOR];
+  const newest = m.pullsCursor ?? finals.reduce((acc, p) => (p.updatedAt > acc ? p.updatedAt : acc), '');
   if (newest !== '') cursors[PULLS_CURSOR] = newest;
 
   return {
@@ -432,17 +438,19 @@ export function mirrorFromArtifact(a: Artifact, botLogin?: string): Mirror {
       const main = own.find((b) => b.kind === 'main');
       const live = new Map<string, string>();
       for (const b of own) if (b.headSha !== null) live.set(b.name, b.headSha);
-      const exists = a.meta.cursors[`repo:${r.repo}`] !== undefined;
+      const exists = !a.problems.some(
+        (p) => p.file === r.entryPath && p.reasons.some((x) => x.field === 'repo'),
+      );
       repos.set(r.repo, {
         exists,
-        defaultBranch: main?.name ?? a.meta.cursors[`repo-default:${r.repo}`] ?? 'main',
+        defaultBranch: main?.name ?? 'main',
         branches: live,
         rfcMd: r.bodySource === 'rfc-repo' && r.bodySha ? { sha: r.bodySha, text: r.body } : null,
       });
     }
   }
   for (const p of a.unattached) pulls.set(prKey(p.repo, p.number), rawOf(p));
-  let metaTip: string | null = meta.cursors['meta.tip'] ?? null;
+  let metaTip: string | null = meta.cursors[META_TIP_CURSOR] ?? null;
   if (metaTip === '') metaTip = null;
   const cursors = { ...meta.cursors };
   delete cursors[PULLS_CURSOR];

@@ -333,7 +333,7 @@ export function addPull(m: Mirror, repo: string, p: import('./derive.ts').GiteaP
 }
 
 /** Re-reads the entries at `tip`: from the workspace when it is at `tip`, else trees and blobs by sha. */
-async function refreshEntries(
+export async function refreshEntries(
   m: Mirror,
   tip: string | null,
   options: ReconcileOptions,

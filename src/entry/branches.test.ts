@@ -43,7 +43,10 @@ describe('classifyBranch', () => {
 
   it('builds dashed names that classify back', () => {
     expect(dashedBranchName('edit', 'my-rfc', 'a1b2c3')).toBe('edit-my-rfc-a1b2c3');
-    expect(classifyBranch(dashedBranchName('metadata', 'my-rfc', '00ff00'))).toEqual({ kind: 'metadata', slug: 'my-rfc' });
+    expect(classifyBranch(dashedBranchName('metadata', 'my-rfc', '00ff00'))).toEqual({
+      kind: 'metadata',
+      slug: 'my-rfc',
+    });
     expect(() => dashedBranchName('edit', 'My RFC', 'a1b2c3')).toThrow(/invalid slug "My RFC"/);
     expect(() => dashedBranchName('edit', 'x', 'XYZ')).toThrow(/"XYZ" must be 6 lowercase hex digits/);
   });

@@ -64,7 +64,7 @@ export function checkFields(
 
   const requiredString = (k: EntryKey): string | null => {
     if (!has(k) || raw[k] === null) {
-      report(k, `missing required field "${k}"`);
+      report(k, `missing required field "${k}"; add it to the frontmatter`);
       return null;
     }
     const v = raw[k];
@@ -171,7 +171,7 @@ export function checkFields(
   const arbiters = list('arbiters', isValidLogin, 'a Gitea login');
   const tags = list('tags', (s) => s.trim() !== '' && !/[\r\n]/.test(s), 'a non-empty one-line string');
 
-  if (state === 'active' && stateValue === 'active') {
+  if (stateValue === 'active') {
     if (!has('id') || raw.id === null)
       report('id', 'an active RFC needs "id" (its number, assigned at graduation)', ctx.lineOf('state'));
     if (!has('repo') || raw.repo === null)

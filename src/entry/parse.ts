@@ -82,6 +82,7 @@ function yamlOutcome(src: string): YamlOutcome {
       prettyErrors: false,
       version: '1.2',
       schema: 'core',
+      logLevel: 'error',
     });
   } catch (err) {
     if (err instanceof RangeError) return { doc: null, lineCounter, data: null, failure: 'nesting' };

@@ -45,14 +45,25 @@ describe('validateEntry', () => {
     ['bad login', { graduated_by: 'bad login' }, [{ field: 'graduated_by', message: /Gitea login/ }]],
     ['bad date', { proposed_at: 'yesterday' }, [{ field: 'proposed_at', message: /ISO date/ }]],
     ['owners not an array', { owners: 'dave' }, [{ field: 'owners', message: /must be a list/ }]],
-    ['known key in extra', { extra: { state: 'active' } }, [{ field: 'state', message: /"extra" must not hold/ }]],
+    [
+      'known key in extra',
+      { extra: { state: 'active' } },
+      [{ field: 'state', message: /"extra" must not hold/ }],
+    ],
     ['body not a string', { body: null }, [{ field: 'body', message: /must be a string/ }]],
+    [
+      'body over 1 MiB',
+      { body: 'x'.repeat(1024 * 1024 + 1) },
+      [{ field: 'body', message: /over the limit of 1048576/ }],
+    ],
   ])('%s', (_name, patch, expected) => {
     const problems = validateEntry({ ...GOOD, ...patch } as Entry, { path: PATH });
     expect(problems.map((p) => ({ file: p.file, field: p.field, line: p.line }))).toEqual(
       expected.map((e) => ({ file: PATH, field: e.field, line: null })),
     );
-    problems.forEach((p, i) => expect(p.message).toMatch(expected[i]!.message));
+    problems.forEach((p, i) => {
+      expect(p.message).toMatch(expected[i]!.message);
+    });
   });
 });
 

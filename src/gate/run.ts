@@ -20,7 +20,7 @@ export const DEFAULT_GATE_CONFIG: GateConfig = {
   matrix: DEFAULT_MATRIX,
   attempts: 4,
   lockWaitMs: 20_000,
-  lockPollMs: 500,
+  lockPollMs: 200,
   retryDelayMs: 250,
   defaultBranch: 'main',
   rfcRepoOwner: null,
@@ -126,7 +126,11 @@ export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
         op,
         url: outcome.url,
         number: outcome.number,
-        message: prior ? `already done: ${outcome.message}` : outcome.message,
+        message: prior
+          ? `already done: ${outcome.message}`
+          : state.wrote
+            ? outcome.message
+            : `${outcome.message} (made by this call's earlier write, whose response was lost)`,
         prior_execution: prior,
         executed_at: prior ? (outcome.executedAt ?? null) : now.toISOString(),
       };

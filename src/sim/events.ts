@@ -25,7 +25,12 @@ export class EventRecorder {
       const m = /^(\d+)-(.+)\.json$/.exec(f);
       if (!m) continue;
       const file = join(this.dir, f);
-      this.events.push({ seq: Number(m[1]), name: m[2]!, file, payload: JSON.parse(readFileSync(file, 'utf8')) });
+      this.events.push({
+        seq: Number(m[1]),
+        name: m[2]!,
+        file,
+        payload: JSON.parse(readFileSync(file, 'utf8')),
+      });
       this.seq = Math.max(this.seq, Number(m[1]));
     }
   }

@@ -60,7 +60,9 @@ export class Faults {
   take(method: string, route: string): StoredFault | null {
     const m = method.toUpperCase();
     const rule = this.rules.find(
-      (r) => (r.method === undefined || r.method.toUpperCase() === m) && (r.route === undefined || r.route === route),
+      (r) =>
+        (r.method === undefined || r.method.toUpperCase() === m) &&
+        (r.route === undefined || r.route === route),
     );
     if (!rule) return null;
     if (rule.times !== undefined) {

@@ -67,7 +67,7 @@ interface RawObject {
 /** One persistent `git cat-file --batch` process answering requests in order. */
 class CatFile {
   private readonly child: ChildProcessWithoutNullStreams;
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private readonly queue: { resolve: (o: RawObject | null) => void; reject: (e: Error) => void }[] = [];
   private dead: Error | null = null;
   lastUsed = Date.now();
@@ -175,6 +175,11 @@ export class GitRepos {
   private objectBytes = 0;
   private readonly refs = new Map<string, Map<string, string>>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly refGeneration = new Map<string, number>();
+
+  private bumpRefs(gitDir: string): void {
+    this.refGeneration.set(gitDir, (this.refGeneration.get(gitDir) ?? 0) + 1);
+  }
 
   constructor(readonly root: string) {
     mkdirSync(root, { recursive: true });
@@ -185,13 +190,23 @@ export class GitRepos {
     return join(this.root, owner.toLowerCase(), `${name.toLowerCase()}.git`);
   }
 
-  /** Creates an empty bare repository whose HEAD points at `defaultBranch`. */
+  /**
+   * Creates an empty bare repository whose HEAD points at `defaultBranch`: the files
+   * `git init --bare` writes, made directly to save three process spawns per repository.
+   */
   async init(gitDir: string, defaultBranch: string): Promise<void> {
-    mkdirSync(dirname(gitDir), { recursive: true });
-    await runGit(gitDir, ['init', '--bare', '--quiet', `--initial-branch=${defaultBranch}`, gitDir]);
-    await runGit(gitDir, ['config', 'http.receivepack', 'true']);
-    await runGit(gitDir, ['config', 'receive.denyNonFastForwards', 'false']);
-    this.refs.delete(gitDir);
+    if (existsSync(join(gitDir, 'HEAD'))) throw new Error(`"${gitDir}" already holds a repository`);
+    for (const d of ['objects/info', 'objects/pack', 'refs/heads', 'refs/tags', 'info']) {
+      mkdirSync(join(gitDir, d), { recursive: true });
+    }
+    writeFileSync(join(gitDir, 'HEAD'), `ref: refs/heads/${defaultBranch}\n`);
+    writeFileSync(
+      join(gitDir, 'config'),
+      '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n' +
+        '[http]\n\treceivepack = true\n[receive]\n\tdenyNonFastForwards = false\n',
+    );
+    writeFileSync(join(gitDir, 'description'), 'Unnamed repository\n');
+    this.refs.set(gitDir, new Map());
   }
 
   /** Runs `fn` with the repository locked against other writes. */
@@ -211,6 +226,7 @@ export class GitRepos {
   async listRefs(gitDir: string): Promise<Map<string, string>> {
     const cached = this.refs.get(gitDir);
     if (cached) return cached;
+    const generation = this.refGeneration.get(gitDir) ?? 0;
     const out = await runGit(gitDir, ['for-each-ref', '--format=%(objectname) %(refname)']);
     const refs = new Map<string, string>();
     for (const line of out.toString('utf8').split('\n')) {
@@ -218,12 +234,14 @@ export class GitRepos {
       const sp = line.indexOf(' ');
       refs.set(line.slice(sp + 1), line.slice(0, sp));
     }
-    this.refs.set(gitDir, refs);
+    // A ref that moved while git was listing makes this listing stale: use it once, cache it not.
+    if ((this.refGeneration.get(gitDir) ?? 0) === generation) this.refs.set(gitDir, refs);
     return refs;
   }
 
   /** Forgets cached refs (after something outside this object, like a push, changed them). */
   invalidateRefs(gitDir: string): void {
+    this.bumpRefs(gitDir);
     this.refs.delete(gitDir);
   }
 
@@ -264,7 +282,9 @@ export class GitRepos {
 
   private async revParse(gitDir: string, expr: string): Promise<string | null> {
     try {
-      return (await runGit(gitDir, ['rev-parse', '--verify', '--quiet', expr])).toString('utf8').trim() || null;
+      return (
+        (await runGit(gitDir, ['rev-parse', '--verify', '--quiet', expr])).toString('utf8').trim() || null
+      );
     } catch {
       return null;
     }
@@ -308,19 +328,19 @@ export class GitRepos {
 
   async readCommit(gitDir: string, sha: string): Promise<CommitObject | null> {
     const obj = await this.readRaw(gitDir, sha);
-    if (!obj || obj.type !== 'commit') return null;
+    if (obj?.type !== 'commit') return null;
     return parseCommit(sha, obj.data);
   }
 
   async readTree(gitDir: string, sha: string): Promise<TreeEntry[] | null> {
     const obj = await this.readRaw(gitDir, sha);
-    if (!obj || obj.type !== 'tree') return null;
+    if (obj?.type !== 'tree') return null;
     return parseTree(obj.data);
   }
 
   async readBlob(gitDir: string, sha: string): Promise<Buffer | null> {
     const obj = await this.readRaw(gitDir, sha);
-    if (!obj || obj.type !== 'blob') return null;
+    if (obj?.type !== 'blob') return null;
     return obj.data;
   }
 
@@ -341,7 +361,11 @@ export class GitRepos {
   }
 
   /** Every blob under a tree as `path → entry`, depth first in git order. */
-  async walkTree(gitDir: string, treeSha: string, prefix = ''): Promise<{ path: string; entry: TreeEntry }[]> {
+  async walkTree(
+    gitDir: string,
+    treeSha: string,
+    prefix = '',
+  ): Promise<{ path: string; entry: TreeEntry }[]> {
     const out: { path: string; entry: TreeEntry }[] = [];
     const tree = (await this.readTree(gitDir, treeSha)) ?? [];
     for (const e of tree) {
@@ -381,7 +405,8 @@ export class GitRepos {
         if (existing && 'dir' in existing) child = existing.dir;
         else {
           child = { entries: new Map(), base: null, loaded: true };
-          if (existing && existing.entry.type === 'tree') child = { entries: new Map(), base: existing.entry.sha };
+          if (existing && existing.entry.type === 'tree')
+            child = { entries: new Map(), base: existing.entry.sha };
           node.entries.set(dir, { dir: child });
         }
         node = child;
@@ -436,11 +461,19 @@ export class GitRepos {
    */
   async updateRef(gitDir: string, ref: string, newSha: string | null, oldSha: string | null): Promise<void> {
     const zero = '0000000000000000000000000000000000000000';
+    this.bumpRefs(gitDir);
     try {
       if (newSha === null) await runGit(gitDir, ['update-ref', '-d', ref, oldSha ?? '']);
       else await runGit(gitDir, ['update-ref', ref, newSha, oldSha ?? zero]);
-    } finally {
-      this.refs.delete(gitDir);
+    } catch (e) {
+      this.invalidateRefs(gitDir);
+      throw e;
+    }
+    this.bumpRefs(gitDir);
+    const cached = this.refs.get(gitDir);
+    if (cached) {
+      if (newSha === null) cached.delete(ref);
+      else cached.set(ref, newSha);
     }
   }
 
@@ -509,7 +542,16 @@ export class GitRepos {
     const key = `${gitDir}\0numstat\0${sha}`;
     const hit = this.numstats.get(key);
     if (hit) return hit;
-    const out = await runGit(gitDir, ['diff-tree', '--root', '--no-commit-id', '-r', '--numstat', '-m', '--first-parent', sha]);
+    const out = await runGit(gitDir, [
+      'diff-tree',
+      '--root',
+      '--no-commit-id',
+      '-r',
+      '--numstat',
+      '-m',
+      '--first-parent',
+      sha,
+    ]);
     const m = new Map<string, { additions: number; deletions: number }>();
     for (const line of out.toString('utf8').split('\n')) {
       const [a, d, p] = line.split('\t');

@@ -98,7 +98,9 @@ export function createGitHttpHandler(core: SimCore): GitHttpHandler {
   return async (req, res, owner, name, rest, auth) => {
     const url = new URL(req.url ?? '/', 'http://sim.invalid');
     const repo = core.store.repoByName(owner, name);
-    const push = rest === '/git-receive-pack' || (rest === '/info/refs' && url.searchParams.get('service') === 'git-receive-pack');
+    const push =
+      rest === '/git-receive-pack' ||
+      (rest === '/info/refs' && url.searchParams.get('service') === 'git-receive-pack');
     if (auth.invalid) return deny(res, 401, 'invalid credentials');
     if (!repo) {
       if (!auth.user) return deny(res, 401, 'authentication required');
@@ -108,7 +110,11 @@ export function createGitHttpHandler(core: SimCore): GitHttpHandler {
     const need = push ? 'write' : 'read';
     if (PERMISSION_RANK[permission] < PERMISSION_RANK[need] || !tokenAllows(auth.token, 'repository', need)) {
       if (!auth.user) return deny(res, 401, 'authentication required');
-      return deny(res, 403, `user "${auth.user.login}" may not ${push ? 'push to' : 'read'} "${repo.owner}/${repo.name}"`);
+      return deny(
+        res,
+        403,
+        `user "${auth.user.login}" may not ${push ? 'push to' : 'read'} "${repo.owner}/${repo.name}"`,
+      );
     }
     const gitDir = core.git.pathOf(repo.owner, repo.name);
     const pathInfo = `/${repo.owner.toLowerCase()}/${repo.name.toLowerCase()}.git${rest}`;

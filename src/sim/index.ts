@@ -13,10 +13,10 @@ import { Router } from './router.ts';
 import { registerCoreRoutes } from './routes/index.ts';
 import { type Scenario, seedEmpty, seedScenario } from './seed.ts';
 import { type Handler, type RequestLogEntry, type SimCore, SimServer } from './server.ts';
-import { type Permission, type Store as StoreType, Store } from './store.ts';
+import { type Permission, Store, type Store as StoreType } from './store.ts';
 
-export type { Ctx, Handler, Reply, SimCore } from './server.ts';
 export type { FaultRule } from './faults.ts';
+export type { Ctx, Handler, Reply, SimCore } from './server.ts';
 
 export interface SimulatorOptions {
   /** Where the store, git repositories and events live; a fresh temp dir when absent. */
@@ -40,7 +40,14 @@ export interface SimHandle {
   /** `owner/name` of the meta repo ('' without a seed). */
   metaRepo: string;
   dataDir: string;
-  createUser(login: string, opts?: { fullName?: string; admin?: boolean; email?: string }): Promise<{ login: string; token: string }>;
+  /** Tokens of the seeded scenario's users and bot (login → token), kept across restarts. */
+  seedTokens: Record<string, string>;
+  /** Seed steps that could not run, with the reason. */
+  seedSkipped: string[];
+  createUser(
+    login: string,
+    opts?: { fullName?: string; admin?: boolean; email?: string },
+  ): Promise<{ login: string; token: string }>;
   createToken(login: string, opts?: { readOnly?: boolean }): Promise<string>;
   setCollaborator(repo: string, login: string, permission: Exclude<Permission, 'none'>): Promise<void>;
   faults: { add(rule: FaultRule): () => void; clear(): void };
@@ -88,12 +95,22 @@ export function addUser(
 }
 
 /** Issues a token for a user directly in the store. */
-export function addToken(store: StoreType, login: string, opts: { name?: string; scopes?: string[] } = {}): string {
+export function addToken(
+  store: StoreType,
+  login: string,
+  opts: { name?: string; scopes?: string[] } = {},
+): string {
   const user = store.userByLogin(login);
   if (!user) throw new Error(`no user "${login}"; create it first`);
   const sha1 = randomBytes(20).toString('hex');
   const id = store.nextSeq('token');
-  store.tokens.put(sha1, { id, name: opts.name ?? `token-${id}`, sha1, login: user.login, scopes: opts.scopes ?? ['all'] });
+  store.tokens.put(sha1, {
+    id,
+    name: opts.name ?? `token-${id}`,
+    sha1,
+    login: user.login,
+    scopes: opts.scopes ?? ['all'],
+  });
   return sha1;
 }
 
@@ -123,7 +140,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<SimHa
   let adminToken = store.getMeta('adminToken');
   if (!adminToken) {
     if (!store.userByLogin(ADMIN_LOGIN)) {
-      addUser(store, clock, ADMIN_LOGIN, { fullName: 'Site Admin', admin: true, password: randomBytes(12).toString('hex') });
+      addUser(store, clock, ADMIN_LOGIN, {
+        fullName: 'Site Admin',
+        admin: true,
+        password: randomBytes(12).toString('hex'),
+      });
     }
     adminToken = addToken(store, ADMIN_LOGIN, { name: 'sim-admin' });
     store.setMeta('adminToken', adminToken);
@@ -140,6 +161,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<SimHa
     org: store.getMeta('org') ?? '',
     metaRepo: store.getMeta('metaRepo') ?? '',
     dataDir,
+    seedTokens: JSON.parse(store.getMeta('seedTokens') ?? '{}') as Record<string, string>,
+    seedSkipped: [],
     async createUser(login, o = {}) {
       addUser(store, clock, login, o);
       return { login, token: addToken(store, login) };
@@ -171,9 +194,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<SimHa
       const result = seed === 'empty' ? await seedEmpty(handle) : await seedScenario(handle, opts.scenario);
       store.setMeta('org', result.org);
       store.setMeta('metaRepo', result.metaRepo);
+      store.setMeta('seedTokens', JSON.stringify(result.tokens));
       store.setMeta('seeded', seed);
       handle.org = result.org;
       handle.metaRepo = result.metaRepo;
+      handle.seedTokens = result.tokens;
+      handle.seedSkipped = result.skipped;
     } catch (e) {
       await handle.close();
       throw new Error(`seeding the simulator with "${seed}" failed: ${(e as Error).message}`, { cause: e });

@@ -50,7 +50,14 @@ describe('merge plumbing', () => {
     const gitDir = join(dir, '.git');
     const base = await resolveCommit(gitDir, 'refs/heads/main');
     const head = commitFile('topic', 'b.txt', 'new\n');
-    const out = await mergePull({ gitDir, baseRef: 'refs/heads/main', headSha: head, style: 'merge', message: 'm', doer });
+    const out = await mergePull({
+      gitDir,
+      baseRef: 'refs/heads/main',
+      headSha: head,
+      style: 'merge',
+      message: 'm',
+      doer,
+    });
     expect(out.result).toBe('merged');
     const sha = out.result === 'merged' ? out.sha : '';
     expect(sh('rev-parse', 'refs/heads/main')).toBe(sha);
@@ -64,7 +71,14 @@ describe('merge plumbing', () => {
     const base = await resolveCommit(gitDir, 'refs/heads/main');
     commitFile('topic', 'b.txt', 'one\n');
     const head = commitFile('topic', 'c.txt', 'two\n');
-    const out = await mergePull({ gitDir, baseRef: 'refs/heads/main', headSha: head, style: 'squash', message: 's (#1)', doer });
+    const out = await mergePull({
+      gitDir,
+      baseRef: 'refs/heads/main',
+      headSha: head,
+      style: 'squash',
+      message: 's (#1)',
+      doer,
+    });
     const sha = out.result === 'merged' ? out.sha : '';
     expect(sh('log', '-1', '--format=%P', sha)).toBe(base);
     expect(sh('log', '-1', '--format=%s', sha)).toBe('s (#1)');
@@ -77,7 +91,14 @@ describe('merge plumbing', () => {
     const head = commitFile('topic', 'a.txt', 'one\nTWO topic\nthree\n');
     const check = await checkMerge(gitDir, mainTip, head);
     expect(check).toMatchObject({ status: 'conflict', conflicts: ['a.txt'] });
-    const out = await mergePull({ gitDir, baseRef: 'refs/heads/main', headSha: head, style: 'merge', message: 'm', doer });
+    const out = await mergePull({
+      gitDir,
+      baseRef: 'refs/heads/main',
+      headSha: head,
+      style: 'merge',
+      message: 'm',
+      doer,
+    });
     expect(out).toEqual({ result: 'conflict', files: ['a.txt'] });
     expect(sh('rev-parse', 'refs/heads/main')).toBe(mainTip);
   });
@@ -115,7 +136,14 @@ describe('merge plumbing', () => {
     sh('add', 'z.txt');
     sh('commit', '-q', '-m', 'lonely');
     const lonely = sh('rev-parse', 'HEAD');
-    const out = await mergePull({ gitDir, baseRef: 'refs/heads/main', headSha: lonely, style: 'merge', message: 'm', doer });
+    const out = await mergePull({
+      gitDir,
+      baseRef: 'refs/heads/main',
+      headSha: lonely,
+      style: 'merge',
+      message: 'm',
+      doer,
+    });
     expect(out).toEqual({ result: 'unrelated' });
   });
 });

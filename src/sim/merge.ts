@@ -88,7 +88,9 @@ export async function isAncestor(gitDir: string, ancestor: string, commit: strin
 
 /** Resolve a ref or revision to a commit sha, or null when it does not exist. */
 export async function resolveCommit(gitDir: string, rev: string): Promise<string | null> {
-  const r = await git(gitDir, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], { okCodes: [0, 1, 128] });
+  const r = await git(gitDir, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], {
+    okCodes: [0, 1, 128],
+  });
   return r.code === 0 ? r.stdout.trim() : null;
 }
 
@@ -96,9 +98,13 @@ export async function resolveCommit(gitDir: string, rev: string): Promise<string
 export async function checkMerge(gitDir: string, baseSha: string, headSha: string): Promise<MergeCheck> {
   const base = await mergeBase(gitDir, baseSha, headSha);
   if (!base) return { mergeBase: null, status: 'unrelated', tree: null, conflicts: [] };
-  const r = await git(gitDir, ['merge-tree', '--write-tree', '--name-only', '--no-messages', baseSha, headSha], {
-    okCodes: [0, 1],
-  });
+  const r = await git(
+    gitDir,
+    ['merge-tree', '--write-tree', '--name-only', '--no-messages', baseSha, headSha],
+    {
+      okCodes: [0, 1],
+    },
+  );
   const lines = r.stdout.split('\n').filter((l) => l.length > 0);
   const tree = lines[0] ?? null;
   if (r.code === 0) return { mergeBase: base, status: 'clean', tree, conflicts: [] };
@@ -107,7 +113,12 @@ export async function checkMerge(gitDir: string, baseSha: string, headSha: strin
 }
 
 /** Point `ref` at `newSha` only if it still points at `oldSha` (null: must not exist). */
-export async function updateRef(gitDir: string, ref: string, newSha: string, oldSha: string | null): Promise<boolean> {
+export async function updateRef(
+  gitDir: string,
+  ref: string,
+  newSha: string,
+  oldSha: string | null,
+): Promise<boolean> {
   const old = oldSha ?? '0000000000000000000000000000000000000000';
   const r = await git(gitDir, ['update-ref', ref, newSha, old], { okCodes: [0, 1, 128] });
   return r.code === 0;
@@ -229,7 +240,13 @@ export async function pullDiff(
   const args =
     options.kind === 'diff'
       ? ['diff', '-M', ...binary, options.mergeBase, options.headSha]
-      : ['format-patch', '--stdout', '--no-signature', ...binary, `${options.mergeBase}...${options.headSha}`];
+      : [
+          'format-patch',
+          '--stdout',
+          '--no-signature',
+          ...binary,
+          `${options.mergeBase}...${options.headSha}`,
+        ];
   const r = await git(gitDir, args);
   return r.stdout;
 }

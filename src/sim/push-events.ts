@@ -6,8 +6,8 @@
  * fires `delete` only. The repository's `updated_at` moves and `onRefUpdate` listeners run.
  */
 import { isoSeconds } from './clock.ts';
-import { apiRepo, apiUser, payloadCommit } from './shapes.ts';
 import type { RefChange, SimCore } from './server.ts';
+import { apiRepo, apiUser, payloadCommit } from './shapes.ts';
 import { type RepoRecord, type UserRecord, ZERO_SHA } from './store.ts';
 
 const FEED_MAX_COMMIT_NUM = 5;
@@ -44,7 +44,9 @@ export async function pushPayload(
     before: change.oldSha,
     commits,
     compare_url: `${baseUrl}/${repo.owner}/${repo.name}/compare/${change.oldSha}...${change.newSha}`,
-    head_commit: head ? payloadCommit(baseUrl, store, repo, head, await git.commitDiff(gitDir, head.sha)) : null,
+    head_commit: head
+      ? payloadCommit(baseUrl, store, repo, head, await git.commitDiff(gitDir, head.sha))
+      : null,
     pusher: sender,
     ref: change.ref,
     repository: apiRepo(baseUrl, store, repo, 'admin'),
@@ -82,7 +84,8 @@ export async function refsUpdated(
       if (u.newSha === ZERO_SHA) {
         events.record('delete', { pusher_type: 'user', ref: name, ref_type: type, repository, sender });
       } else {
-        if (u.oldSha === ZERO_SHA) events.record('create', { ref: name, ref_type: type, repository, sender, sha: u.newSha });
+        if (u.oldSha === ZERO_SHA)
+          events.record('create', { ref: name, ref_type: type, repository, sender, sha: u.newSha });
         events.record('push', await pushPayload(core, current, u, pusher));
       }
     }

@@ -1,5 +1,3 @@
-/** Resolving `ref` parameters and rendering git objects as API objects (contents, commits). */
-import { isoSeconds } from './clock.ts';
 import { type CommitObject, type FileDiff, runGit, signatureIso, type TreeEntry } from './git.ts';
 import { ApiError, type SimCore } from './server.ts';
 import { apiCommitUser, userByEmail } from './shapes.ts';
@@ -13,11 +11,19 @@ export interface ResolvedRef {
 }
 
 /** Resolves a branch, tag or commit sha (default: the default branch) or fails with 404. */
-export async function resolveRef(core: SimCore, repo: RepoRecord, ref: string | null | undefined): Promise<ResolvedRef> {
+export async function resolveRef(
+  core: SimCore,
+  repo: RepoRecord,
+  ref: string | null | undefined,
+): Promise<ResolvedRef> {
   const gitDir = core.git.pathOf(repo.owner, repo.name);
   const name = ref || repo.defaultBranch;
   const refs = await core.git.listRefs(gitDir);
-  const kind: ResolvedRef['kind'] = refs.has(`refs/heads/${name}`) ? 'branch' : refs.has(`refs/tags/${name}`) ? 'tag' : 'commit';
+  const kind: ResolvedRef['kind'] = refs.has(`refs/heads/${name}`)
+    ? 'branch'
+    : refs.has(`refs/tags/${name}`)
+      ? 'tag'
+      : 'commit';
   const sha = await core.git.resolveCommit(gitDir, name);
   if (!sha) throw new ApiError(404, `object does not exist [id: ${name}, rel_path: ]`);
   return { name, kind, sha };
@@ -34,7 +40,12 @@ export function escapePath(path: string): string {
 const lastCommitCache = new Map<string, string>();
 
 /** The last commit at or before `commitSha` that touched `path` (`git log -1 -- path`). */
-export async function lastCommitFor(core: SimCore, gitDir: string, commitSha: string, path: string): Promise<string> {
+export async function lastCommitFor(
+  _core: SimCore,
+  gitDir: string,
+  commitSha: string,
+  path: string,
+): Promise<string> {
   if (path === '') return commitSha;
   const key = `${gitDir}\0${commitSha}\0${path}`;
   const hit = lastCommitCache.get(key);
@@ -117,7 +128,12 @@ export function fileCommit(core: SimCore, repo: RepoRecord, c: CommitObject): Re
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 /** PayloadCommitVerification of an unsigned commit, as Gitea reports it. */
-export const UNSIGNED = { payload: '', reason: 'gpg.error.not_signed_commit', signature: '', verified: false };
+export const UNSIGNED = {
+  payload: '',
+  reason: 'gpg.error.not_signed_commit',
+  signature: '',
+  verified: false,
+};
 
 /** The Commit definition (commits list and `git/commits/{sha}`). */
 export async function apiCommit(
@@ -145,7 +161,11 @@ export async function apiCommit(
     parents: await Promise.all(
       c.parents.map(async (p) => {
         const pc = await core.git.readCommit(gitDir, p);
-        return { created: pc ? signatureIso(pc.committer) : ZERO_TIME, sha: p, url: `${api}/git/commits/${p}` };
+        return {
+          created: pc ? signatureIso(pc.committer) : ZERO_TIME,
+          sha: p,
+          url: `${api}/git/commits/${p}`,
+        };
       }),
     ),
     sha: c.sha,
@@ -168,4 +188,3 @@ export async function apiCommit(
   }
   return out;
 }
-

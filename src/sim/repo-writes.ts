@@ -70,7 +70,11 @@ export async function commitChanges(
     await core.git.updateRef(gitDir, `refs/heads/${target}`, sha, oldOfTarget);
     return { sha, parent: head, branch: target, tree, oldSha: oldOfTarget ?? ZERO_SHA };
   });
-  await core.refsUpdated(repo, [{ ref: `refs/heads/${result.branch}`, oldSha: result.oldSha, newSha: result.sha }], req.doer);
+  await core.refsUpdated(
+    repo,
+    [{ ref: `refs/heads/${result.branch}`, oldSha: result.oldSha, newSha: result.sha }],
+    req.doer,
+  );
   return { sha: result.sha, parent: result.parent, branch: result.branch, tree: result.tree };
 }
 
@@ -87,24 +91,44 @@ export async function moveRef(
   await core.git.withLock(gitDir, async () => {
     const current = (await core.git.listRefs(gitDir)).get(opts.ref) ?? null;
     if (current !== opts.oldSha) {
-      throw new ApiError(409, `ref "${opts.ref}" is at ${current ?? 'nothing'}, expected ${opts.oldSha ?? 'nothing'}`);
+      throw new ApiError(
+        409,
+        `ref "${opts.ref}" is at ${current ?? 'nothing'}, expected ${opts.oldSha ?? 'nothing'}`,
+      );
     }
     await core.git.updateRef(gitDir, opts.ref, opts.newSha, opts.oldSha);
   });
   if (opts.silent) return;
-  await core.refsUpdated(repo, [{ ref: opts.ref, oldSha: opts.oldSha ?? ZERO_SHA, newSha: opts.newSha ?? ZERO_SHA }], opts.pusher);
+  await core.refsUpdated(
+    repo,
+    [{ ref: opts.ref, oldSha: opts.oldSha ?? ZERO_SHA, newSha: opts.newSha ?? ZERO_SHA }],
+    opts.pusher,
+  );
 }
 
 /** Creates a repository record and its bare repository; with `autoInit` an initial commit on the default branch. */
 export async function createRepository(
   core: SimCore,
-  opts: { owner: string; name: string; description?: string; private?: boolean; defaultBranch?: string; autoInit?: boolean; doer: UserRecord },
+  opts: {
+    owner: string;
+    name: string;
+    description?: string;
+    private?: boolean;
+    defaultBranch?: string;
+    autoInit?: boolean;
+    doer: UserRecord;
+  },
 ): Promise<RepoRecord> {
   const { store, git, clock } = core;
   if (store.repoByName(opts.owner, opts.name)) {
     throw new ApiError(409, 'The repository with the same name already exists.');
   }
-  if (!/^[A-Za-z0-9_.-]+$/.test(opts.name) || opts.name === '.' || opts.name === '..' || opts.name.endsWith('.git')) {
+  if (
+    !/^[A-Za-z0-9_.-]+$/.test(opts.name) ||
+    opts.name === '.' ||
+    opts.name === '..' ||
+    opts.name.endsWith('.git')
+  ) {
     throw new ApiError(422, `invalid repository name "${opts.name}": use letters, digits, "-", "_" and "."`);
   }
   const now = isoSeconds(clock.now());

@@ -70,7 +70,12 @@ export class Router<H> {
       if (params && (!best || r.literals > best.route.literals)) best = { route: r, params };
     }
     if (!best) return null;
-    return { template: best.route.template, params: best.params, handler: best.route.handler, options: best.route.options };
+    return {
+      template: best.route.template,
+      params: best.params,
+      handler: best.route.handler,
+      options: best.route.options,
+    };
   }
 
   /** Every registered `METHOD template`, sorted. */

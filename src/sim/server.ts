@@ -2,14 +2,27 @@
  * The HTTP front: a router for `/api/v1` with Gitea's auth, errors and paging, git over HTTP,
  * the `/_sim/` admin endpoints, fault injection and the request log.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { Socket } from 'node:net';
 import type { SimClock } from './clock.ts';
 import type { EventRecorder } from './events.ts';
 import { type Faults, type StoredFault, validateFaultRule } from './faults.ts';
 import type { GitRepos } from './git.ts';
-import { Router, type ScopeCategory } from './router.ts';
-import { PERMISSION_RANK, type Permission, type RepoRecord, type Store, type TokenRecord, type UserRecord } from './store.ts';
+import type { Router, ScopeCategory } from './router.ts';
+import {
+  PERMISSION_RANK,
+  type Permission,
+  type RepoRecord,
+  type Store,
+  type TokenRecord,
+  type UserRecord,
+} from './store.ts';
 
 /** What a handler returns. A `Buffer` or string body is sent as is (default `text/plain`), anything else as JSON. */
 export interface Reply {
@@ -153,7 +166,8 @@ export function authenticate(store: Store, headers: IncomingHttpHeaders, query: 
       if (store.tokens.has(secret)) return byToken(secret);
       if (store.tokens.has(login) && (secret === '' || secret === 'x-oauth-basic')) return byToken(login);
       const u = store.userByLogin(login);
-      if (u && u.password !== '' && u.password === secret) return { user: u, token: null, method: 'password', invalid: false };
+      if (u && u.password !== '' && u.password === secret)
+        return { user: u, token: null, method: 'password', invalid: false };
       return bad;
     }
     return bad;
@@ -164,7 +178,11 @@ export function authenticate(store: Store, headers: IncomingHttpHeaders, query: 
 }
 
 /** Whether a token's scopes allow `level` access to `category` (`all` and `write:` imply `read:`). */
-export function tokenAllows(token: TokenRecord | null, category: ScopeCategory, level: 'read' | 'write'): boolean {
+export function tokenAllows(
+  token: TokenRecord | null,
+  category: ScopeCategory,
+  level: 'read' | 'write',
+): boolean {
   if (!token) return true;
   if (token.scopes.length === 0 || token.scopes.includes('all')) return true;
   if (token.scopes.includes(`write:${category}`)) return true;
@@ -188,7 +206,14 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Git over HTTP is served by a separate module; the server only needs this entry point. */
-export type GitHttpHandler = (req: IncomingMessage, res: ServerResponse, owner: string, repo: string, rest: string, auth: Auth) => Promise<number>;
+export type GitHttpHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  owner: string,
+  repo: string,
+  rest: string,
+  auth: Auth,
+) => Promise<number>;
 
 /** The HTTP server of a simulator. */
 export class SimServer {
@@ -242,7 +267,8 @@ export class SimServer {
     const method = (req.method ?? 'GET').toUpperCase();
     const path = url.pathname;
 
-    if (path.startsWith('/_sim/')) return this.admin(req, res, method, path.slice('/_sim'.length), url.searchParams);
+    if (path.startsWith('/_sim/'))
+      return this.admin(req, res, method, path.slice('/_sim'.length), url.searchParams);
 
     const gitMatch = /^\/([^/]+)\/([^/]+?)\.git(\/.*)?$/.exec(path);
     if (gitMatch && !path.startsWith('/api/')) {
@@ -286,13 +312,26 @@ export class SimServer {
       if (scope && auth.token) {
         const level = method === 'GET' || method === 'HEAD' ? 'read' : 'write';
         if (!tokenAllows(auth.token, scope, level)) {
-          throw new ApiError(403, `token does not have at least one of required scope(s): [${level}:${scope}]`);
+          throw new ApiError(
+            403,
+            `token does not have at least one of required scope(s): [${level}:${scope}]`,
+          );
         }
       }
-      const ctx = this.makeCtx({ method, route, path: apiPath, params: match.params, query: url.searchParams, body, headers: req.headers, auth });
+      const ctx = this.makeCtx({
+        method,
+        route,
+        path: apiPath,
+        params: match.params,
+        query: url.searchParams,
+        body,
+        headers: req.headers,
+        auth,
+      });
       reply = await match.handler(ctx);
     } catch (e) {
-      if (e instanceof ApiError) reply = { status: e.status, body: errorBody(this.core, e.message), headers: e.headers };
+      if (e instanceof ApiError)
+        reply = { status: e.status, body: errorBody(this.core, e.message), headers: e.headers };
       else reply = { status: 500, body: errorBody(this.core, (e as Error).message) };
     }
     if (fault?.dropResponse) {
@@ -391,10 +430,14 @@ export class SimServer {
       requireRepo(owner, name, need = 'read') {
         const repo = core.store.repoByName(owner, name);
         const permission = repo ? core.store.permission(repo, auth.user) : 'none';
-        if (!repo || permission === 'none') throw new ApiError(404, 'The target couldn\'t be found.');
-        if (PERMISSION_RANK[need] > PERMISSION_RANK.read && !auth.user) throw new ApiError(401, 'token is required');
+        if (!repo || permission === 'none') throw new ApiError(404, "The target couldn't be found.");
+        if (PERMISSION_RANK[need] > PERMISSION_RANK.read && !auth.user)
+          throw new ApiError(401, 'token is required');
         if (PERMISSION_RANK[permission] < PERMISSION_RANK[need]) {
-          throw new ApiError(403, `user "${auth.user?.login}" needs ${need} access to "${repo.owner}/${repo.name}"`);
+          throw new ApiError(
+            403,
+            `user "${auth.user?.login}" needs ${need} access to "${repo.owner}/${repo.name}"`,
+          );
         }
         return { repo, permission };
       },
@@ -423,14 +466,26 @@ export class SimServer {
   }
 
   /** `/_sim/` admin endpoints (site admin token): faults, events, requests. */
-  private async admin(req: IncomingMessage, res: ServerResponse, method: string, path: string, query: URLSearchParams): Promise<void> {
+  private async admin(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    path: string,
+    query: URLSearchParams,
+  ): Promise<void> {
     const raw = await readBody(req);
     const route = `/_sim${path}`;
     const auth = authenticate(this.core.store, req.headers, query);
-    if (!auth.user) return this.send(res, method, route, { status: 401, body: errorBody(this.core, 'token is required') });
-    if (!auth.user.isAdmin) return this.send(res, method, route, { status: 403, body: errorBody(this.core, 'the /_sim/ endpoints need a site administrator') });
+    if (!auth.user)
+      return this.send(res, method, route, { status: 401, body: errorBody(this.core, 'token is required') });
+    if (!auth.user.isAdmin)
+      return this.send(res, method, route, {
+        status: 403,
+        body: errorBody(this.core, 'the /_sim/ endpoints need a site administrator'),
+      });
     const faults = this.core.faults;
-    if (path === '/faults' && method === 'GET') return this.send(res, method, route, { status: 200, body: faults.list() });
+    if (path === '/faults' && method === 'GET')
+      return this.send(res, method, route, { status: 200, body: faults.list() });
     if (path === '/faults' && method === 'POST') {
       let rule: unknown;
       try {
@@ -450,17 +505,29 @@ export class SimServer {
     const one = /^\/faults\/(\d+)$/.exec(path);
     if (one && method === 'DELETE') {
       const ok = faults.remove(Number(one[1]));
-      return this.send(res, method, route, ok ? { status: 204 } : { status: 404, body: errorBody(this.core, `no fault rule with id ${one[1]}`) });
+      return this.send(
+        res,
+        method,
+        route,
+        ok ? { status: 204 } : { status: 404, body: errorBody(this.core, `no fault rule with id ${one[1]}`) },
+      );
     }
     if (path === '/events' && method === 'GET') {
-      return this.send(res, method, route, { status: 200, body: this.core.events.list().map((e) => ({ seq: e.seq, name: e.name, payload: e.payload })) });
+      return this.send(res, method, route, {
+        status: 200,
+        body: this.core.events.list().map((e) => ({ seq: e.seq, name: e.name, payload: e.payload })),
+      });
     }
     if (path === '/events' && method === 'DELETE') {
       this.core.events.clear();
       return this.send(res, method, route, { status: 204 });
     }
-    if (path === '/requests' && method === 'GET') return this.send(res, method, route, { status: 200, body: this.log });
-    return this.send(res, method, route, { status: 404, body: errorBody(this.core, `unknown simulator endpoint "${method} ${route}"`) });
+    if (path === '/requests' && method === 'GET')
+      return this.send(res, method, route, { status: 200, body: this.log });
+    return this.send(res, method, route, {
+      status: 404,
+      body: errorBody(this.core, `unknown simulator endpoint "${method} ${route}"`),
+    });
   }
 }
 
@@ -468,7 +535,13 @@ export class SimServer {
  * Gitea's `genAPILinks`: `next`/`last` when not on the last page, `first`/`prev` when past the first,
  * each the current URL with `page` replaced (query keys sorted, as Go's `url.Values.Encode`).
  */
-export function linkHeader(base: string, query: URLSearchParams, total: number, pageSize: number, page: number): string | null {
+export function linkHeader(
+  base: string,
+  query: URLSearchParams,
+  total: number,
+  pageSize: number,
+  page: number,
+): string | null {
   const pages = Math.max(1, Math.ceil(total / Math.max(1, pageSize)));
   const cur = Math.min(Math.max(1, page), pages);
   const link = (p: number, rel: string) => {

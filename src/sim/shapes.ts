@@ -93,11 +93,24 @@ export function apiOwner(base: string, store: Store, owner: string): Record<stri
   if (org) return apiOrgAsUser(base, org);
   const u = store.userByLogin(owner);
   if (u) return apiUser(base, u);
-  return apiUser(base, { id: 0, login: owner, fullName: '', email: '', password: '', isAdmin: false, createdAt: ZERO_TIME });
+  return apiUser(base, {
+    id: 0,
+    login: owner,
+    fullName: '',
+    email: '',
+    password: '',
+    isAdmin: false,
+    createdAt: ZERO_TIME,
+  });
 }
 
 /** The Repository definition, with the caller's permissions. */
-export function apiRepo(base: string, store: Store, r: RepoRecord, permission: Permission): Record<string, unknown> {
+export function apiRepo(
+  base: string,
+  store: Store,
+  r: RepoRecord,
+  permission: Permission,
+): Record<string, unknown> {
   const full = `${r.owner}/${r.name}`;
   return {
     allow_fast_forward_only_merge: true,
@@ -188,7 +201,8 @@ export function payloadCommit(
   c: CommitObject,
   diff: FileDiff[] | null,
 ): Record<string, unknown> {
-  const pick = (s: FileDiff['status']) => (diff ? diff.filter((d) => d.status === s).map((d) => d.path) : null);
+  const pick = (s: FileDiff['status']) =>
+    diff ? diff.filter((d) => d.status === s).map((d) => d.path) : null;
   return {
     added: pick('added'),
     author: payloadUser(store, c.author),

@@ -98,7 +98,9 @@ export class Collection<T> {
   /** Stores (a copy of) `value` under `key`. */
   put(key: string, value: T): T {
     this.db
-      .prepare('INSERT INTO docs (coll, key, json) VALUES (?, ?, ?) ON CONFLICT(coll, key) DO UPDATE SET json = excluded.json')
+      .prepare(
+        'INSERT INTO docs (coll, key, json) VALUES (?, ?, ?) ON CONFLICT(coll, key) DO UPDATE SET json = excluded.json',
+      )
       .run(this.name, key, JSON.stringify(value));
     this.map.set(key, value);
     return value;

@@ -5,9 +5,9 @@
 
 /** `assets/site.css`: light and dark schemes, responsive layout, print style, highlight.js colours. */
 export const SITE_CSS = `:root{--bg:#fff;--fg:#1f2328;--muted:#57606a;--line:#d0d7de;--soft:#f6f8fa;--link:#0b57d0;--accent:#1a7f37;--warn:#9a6700;--bad:#cf222e;--code:#f6f8fa;
---k:#a626a4;--s:#50a14f;--n:#986801;--c:#6a737d;--t:#c18401;--f:#4078f2}
+--k:#cf222e;--s:#0a3069;--n:#0550ae;--c:#57606a;--t:#953800;--f:#8250df}
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9da7b3;--line:#30363d;--soft:#161b22;--link:#6cb6ff;--accent:#3fb950;--warn:#d29922;--bad:#f85149;--code:#161b22;
---k:#d2a8ff;--s:#a5d6ff;--n:#79c0ff;--c:#8b949e;--t:#ffa657;--f:#d2a8ff}}
+--k:#ff7b72;--s:#a5d6ff;--n:#79c0ff;--c:#9da7b3;--t:#ffa657;--f:#d2a8ff}}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
@@ -50,6 +50,7 @@ h3{font-size:1.1rem}
 .s-active,.b-open{color:var(--accent)}.s-withdrawn,.b-deleted{color:var(--muted)}.warn{color:var(--warn)}
 .filter{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;padding:.6rem;border:1px solid var(--line);border-radius:8px;margin:1rem 0}
 .filter label{font-weight:600}
+.filter .f{display:inline-flex;gap:.4rem;align-items:center}
 .ideas{margin:1rem 0}
 .ideas summary{cursor:pointer;font-weight:600}
 table{border-collapse:collapse;width:100%}
@@ -83,6 +84,10 @@ blockquote{margin:0;padding:0 1rem;border-left:4px solid var(--line);color:var(-
 @media print{header.site,footer.site,.actions,.filter,.skip,.site-search,.crumbs{display:none}
 body{font-size:11pt;color:#000;background:#fff}a{color:#000}.body a[href^="http"]::after{content:" <" attr(href) ">";font-size:.8em;color:#444}
 pre,table,li{break-inside:avoid}main{max-width:none;padding:0}.toc{background:none}}
+`;
+
+/** `assets/icon.svg`: the favicon, so browsers do not ask the host for `/favicon.ico`. */
+export const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1a7f37"/><path d="M4 4h8M4 8h8M4 12h5" stroke="#fff" stroke-width="2"/></svg>
 `;
 
 /** `assets/filter.js`: state/tag/owner filter on list pages, mirrored in the query string. */

@@ -10,9 +10,9 @@ import { dirname } from 'node:path';
 import { readArtifact as defaultReadArtifact } from '../cache/artifact.ts';
 import type { Artifact, IdeaRecord, RfcRecord } from '../cache/model.ts';
 import { API_VERSION, type ApiRfcList, apiRfc, apiSummary, RFC_LIST_SCHEMA, RFC_SCHEMA } from './api.ts';
-import { FILTER_JS, SEARCH_JS, SITE_CSS } from './assets.ts';
+import { FILTER_JS, ICON_SVG, SEARCH_JS, SITE_CSS } from './assets.ts';
 import { atomFeed, feedEvents } from './feed.ts';
-import { checkGiteaUrl, cmp, GiteaLinks } from './html.ts';
+import { checkGiteaUrl, cmp, encode, GiteaLinks } from './html.ts';
 import { type LinkBase, MarkdownRenderer, searchWords } from './markdown.ts';
 import {
   bodyLocation,
@@ -110,7 +110,7 @@ function linkBase(ctx: SiteContext, rfc: RfcRecord): LinkBase {
   const loc = bodyLocation(ctx, rfc);
   const dir = loc.path.includes('/') ? loc.path.slice(0, loc.path.lastIndexOf('/')) : '';
   const srcRoot = `${ctx.links.src(loc.repo, '', loc.branch)}/`;
-  const rawRoot = `${ctx.links.repo(loc.repo)}/raw/branch/${encodeURIComponent(loc.branch)}/`;
+  const rawRoot = `${ctx.links.repo(loc.repo)}/raw/branch/${encode(loc.branch)}/`;
   return {
     srcRoot,
     rawRoot,
@@ -167,11 +167,12 @@ export async function buildSite(options: SiteOptions, deps: SiteDeps = {}): Prom
   const seen = new Set<string>();
   const rfcs: RfcRecord[] = [];
   for (const rfc of [...artifact.rfcs].sort((a, b) => cmp(a.slug, b.slug))) {
-    if (seen.has(rfc.slug)) {
+    const page = sitePaths.rfc(rfc.slug);
+    if (seen.has(page)) {
       warnings.push(`duplicate slug "${rfc.slug}" in the artifact: only the first record is published`);
       continue;
     }
-    seen.add(rfc.slug);
+    seen.add(page);
     rfcs.push(rfc);
   }
   const ideas = [...artifact.ideas].sort((a, b) => a.number - b.number);
@@ -208,7 +209,7 @@ export async function buildSite(options: SiteOptions, deps: SiteDeps = {}): Prom
   const renderer = new MarkdownRenderer();
   let rendered = 0;
   for (const rfc of rfcs) {
-    const input = sha(JSON.stringify(rfc));
+    const input = sha(sortedJson(rfc));
     next.inputs[rfc.slug] = input;
     const page = sitePaths.rfc(rfc.slug);
     const json = sitePaths.rfcJson(rfc.slug);
@@ -259,6 +260,7 @@ export async function buildSite(options: SiteOptions, deps: SiteDeps = {}): Prom
   emit(sitePaths.apiListSchema, sortedJson(RFC_LIST_SCHEMA));
   emit(sitePaths.apiRfcSchema, sortedJson(RFC_SCHEMA));
   emit(sitePaths.css, SITE_CSS);
+  emit(sitePaths.icon, ICON_SVG);
   emit(sitePaths.filterJs, FILTER_JS);
   emit(sitePaths.searchJs, SEARCH_JS);
 

@@ -53,11 +53,18 @@ export function safeHttp(value: string | null | undefined, fallback: string): st
   }
 }
 
+/** `encodeURIComponent` that never throws: lone surrogates become U+FFFD first. */
+export function encode(value: string): string {
+  return encodeURIComponent(
+    value.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'),
+  );
+}
+
 function segs(path: string): string {
   return path
     .split('/')
     .filter((s) => s !== '' && s !== '.' && s !== '..')
-    .map(encodeURIComponent)
+    .map(encode)
     .join('/');
 }
 
@@ -95,7 +102,7 @@ export class GiteaLinks {
     return `${this.repo(repo)}/compare/${segs(base)}...${segs(head)}`;
   }
   newIssue(repo: string, title: string, body: string): string {
-    return `${this.repo(repo)}/issues/new?title=${encodeURIComponent(title)}&body=${encodeURIComponent(body)}`;
+    return `${this.repo(repo)}/issues/new?title=${encode(title)}&body=${encode(body)}`;
   }
 }
 

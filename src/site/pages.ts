@@ -79,6 +79,7 @@ export function layout(ctx: SiteContext, o: LayoutOptions): string {
 <meta name="referrer" content="strict-origin-when-cross-origin">
 <title>${esc(o.title)} · ${esc(ctx.meta.metaRepo)}</title>
 <link rel="stylesheet" href="${r}${sitePaths.css}">
+<link rel="icon" href="${r}${sitePaths.icon}" type="image/svg+xml">
 <link rel="alternate" type="application/atom+xml" title="RFC activity" href="${r}${sitePaths.feed}">
 ${scripts}
 </head>
@@ -149,7 +150,7 @@ ${list.map((x) => rfcRow(r, x)).join('\n')}
 
 function select(id: string, label: string, values: string[], labelOf: (v: string) => string): string {
   const options = values.map((v) => `<option value="${esc(v)}">${esc(labelOf(v))}</option>`).join('');
-  return `<label for="${id}">${label}</label><select id="${id}"><option value="">Any</option>${options}</select>`;
+  return `<span class="f"><label for="${id}">${label}</label> <select id="${id}"><option value="">Any</option>${options}</select></span>`;
 }
 
 /** The index: every RFC grouped by state, with a JS filter (hidden without JS), ideas and problems. */

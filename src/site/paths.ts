@@ -36,6 +36,7 @@ export const sitePaths = {
   people: 'people.html',
   feed: 'feed.xml',
   css: 'assets/site.css',
+  icon: 'assets/icon.svg',
   filterJs: 'assets/filter.js',
   searchJs: 'assets/search.js',
   searchIndex: 'assets/search-index.js',

@@ -6,8 +6,8 @@
  */
 import type { FileChange, Signature } from '../git.ts';
 import { signatureAt } from '../git.ts';
-import { commitChanges } from '../repo-writes.ts';
 import { contentsEntry, fileCommit, resolveRef, UNSIGNED } from '../refs.ts';
+import { commitChanges } from '../repo-writes.ts';
 import { ApiError, type Ctx, type SimCore } from '../server.ts';
 import type { RepoRecord, UserRecord } from '../store.ts';
 import { base64Content, bodyObject, str } from './util.ts';
@@ -44,7 +44,8 @@ function identity(v: unknown, field: string): { name: string; email: string } | 
 function parseDate(v: unknown, field: string): Date | null {
   if (v === undefined || v === null || v === '') return null;
   const d = new Date(String(v));
-  if (Number.isNaN(d.getTime())) throw new ApiError(422, `[dates.${field}]: not an RFC 3339 date: "${String(v)}"`);
+  if (Number.isNaN(d.getTime()))
+    throw new ApiError(422, `[dates.${field}]: not an RFC 3339 date: "${String(v)}"`);
   return d;
 }
 
@@ -52,14 +53,19 @@ function parseDate(v: unknown, field: string): Date | null {
  * Author and committer as Gitea's `GetAuthorAndCommitterUsers`: one given identity is used for
  * both, none means the doer; a given email equal to the doer's keeps the doer (with the given name).
  */
-function signatures(core: SimCore, b: Record<string, unknown>, doer: UserRecord): { author: Signature; committer: Signature } {
+function signatures(
+  core: SimCore,
+  b: Record<string, unknown>,
+  doer: UserRecord,
+): { author: Signature; committer: Signature } {
   const dates = (typeof b.dates === 'object' && b.dates !== null ? b.dates : {}) as Record<string, unknown>;
   const now = core.clock.now();
   const authorDate = parseDate(dates.author, 'author') ?? now;
   const committerDate = parseDate(dates.committer, 'committer') ?? authorDate;
   const toUser = (id: { name: string; email: string } | null) => {
     if (!id) return null;
-    if (id.email.toLowerCase() === doer.email.toLowerCase()) return { name: id.name || doer.fullName || doer.login, email: doer.email };
+    if (id.email.toLowerCase() === doer.email.toLowerCase())
+      return { name: id.name || doer.fullName || doer.login, email: doer.email };
     return id;
   };
   const a = toUser(identity(b.author, 'author'));
@@ -82,7 +88,13 @@ function defaultMessage(ops: FileOp[]): string {
   return parts.join('\n');
 }
 
-async function applyOps(ctx: Ctx, core: SimCore, repo: RepoRecord, b: Record<string, unknown>, ops: FileOp[]) {
+async function applyOps(
+  ctx: Ctx,
+  core: SimCore,
+  repo: RepoRecord,
+  b: Record<string, unknown>,
+  ops: FileOp[],
+) {
   const doer = ctx.requireUser();
   const gitDir = core.git.pathOf(repo.owner, repo.name);
   const branch = str(b, 'branch') || repo.defaultBranch;
@@ -96,7 +108,15 @@ async function applyOps(ctx: Ctx, core: SimCore, repo: RepoRecord, b: Record<str
   const result = await commitChanges(
     core,
     repo,
-    { branch, newBranch, changes, message: str(b, 'message') ?? defaultMessage(ops), author, committer, doer },
+    {
+      branch,
+      newBranch,
+      changes,
+      message: str(b, 'message') ?? defaultMessage(ops),
+      author,
+      committer,
+      doer,
+    },
     async (head) => {
       for (const op of ops) {
         const source = op.operation === 'update' && op.fromPath ? op.fromPath : op.path;
@@ -106,7 +126,8 @@ async function applyOps(ctx: Ctx, core: SimCore, repo: RepoRecord, b: Record<str
           continue;
         }
         if (!op.sha) throw new ApiError(422, `a SHA or commit ID must be proved [path: ${op.path}]`);
-        if (!entry || entry.type !== 'blob') throw new ApiError(404, `repository file does not exist [path: ${source}]`);
+        if (entry?.type !== 'blob')
+          throw new ApiError(404, `repository file does not exist [path: ${source}]`);
         if (entry.sha !== op.sha) {
           throw new ApiError(422, `sha does not match [given: ${op.sha}, expected: ${entry.sha}]`);
         }
@@ -136,13 +157,18 @@ export function register(core: SimCore): void {
     }
     const ref = await resolveRef(core, repo, ctx.query.get('ref')?.trim());
     const gitDir = core.git.pathOf(repo.owner, repo.name);
-    const path = (ctx.params.filepath ?? '').split('/').filter((s) => s !== '').join('/');
+    const path = (ctx.params.filepath ?? '')
+      .split('/')
+      .filter((s) => s !== '')
+      .join('/');
     const entry = await core.git.entryAt(gitDir, ref.sha, path);
     if (!entry) throw new ApiError(404, `object does not exist [id: ${ref.sha}, rel_path: ${path}]`);
-    if (entry.type !== 'tree') return { status: 200, body: await contentsEntry(core, repo, ref, path, entry, true) };
+    if (entry.type !== 'tree')
+      return { status: 200, body: await contentsEntry(core, repo, ref, path, entry, true) };
     const tree = (await core.git.readTree(gitDir, entry.sha)) ?? [];
     const list = [];
-    for (const e of tree) list.push(await contentsEntry(core, repo, ref, path ? `${path}/${e.name}` : e.name, e, false));
+    for (const e of tree)
+      list.push(await contentsEntry(core, repo, ref, path ? `${path}/${e.name}` : e.name, e, false));
     return { status: 200, body: list };
   };
   router.add('GET', '/repos/{owner}/{repo}/contents/{filepath}', getContents, { scope: 'repository' });
@@ -155,7 +181,9 @@ export function register(core: SimCore): void {
       const { repo } = ctx.requireRepo(ctx.params.owner!, ctx.params.repo!, 'write');
       const b = bodyObject(ctx.body);
       const path = cleanPath(ctx.params.filepath!);
-      const r = await applyOps(ctx, core, repo, b, [{ operation: 'create', path, content: base64Content(b.content) }]);
+      const r = await applyOps(ctx, core, repo, b, [
+        { operation: 'create', path, content: base64Content(b.content) },
+      ]);
       return { status: 201, body: { commit: r.commit, content: r.files[0], verification: UNSIGNED } };
     },
     { scope: 'repository' },
@@ -171,7 +199,13 @@ export function register(core: SimCore): void {
       const sha = str(b, 'sha');
       const fromPath = str(b, 'from_path');
       const r = await applyOps(ctx, core, repo, b, [
-        { operation: 'update', path, content: base64Content(b.content), sha, fromPath: fromPath ? cleanPath(fromPath) : undefined },
+        {
+          operation: 'update',
+          path,
+          content: base64Content(b.content),
+          sha,
+          fromPath: fromPath ? cleanPath(fromPath) : undefined,
+        },
       ]);
       return { status: 200, body: { commit: r.commit, content: r.files[0], verification: UNSIGNED } };
     },
@@ -203,7 +237,10 @@ export function register(core: SimCore): void {
         const o = bodyObject(f);
         const operation = str(o, 'operation', true) as Operation;
         if (!['create', 'update', 'delete'].includes(operation)) {
-          throw new ApiError(422, `[files[${i}].operation]: must be create, update or delete, got "${operation}"`);
+          throw new ApiError(
+            422,
+            `[files[${i}].operation]: must be create, update or delete, got "${operation}"`,
+          );
         }
         const fromPath = str(o, 'from_path');
         return {
@@ -249,7 +286,8 @@ export function register(core: SimCore): void {
       if (repo.empty) throw new ApiError(404, 'repository is empty');
       const ref = await resolveRef(core, repo, refName);
       const entry = await core.git.entryAt(gitDir, ref.sha, path);
-      if (!entry || entry.type !== 'blob') throw new ApiError(404, `object does not exist [id: ${ref.sha}, rel_path: ${path}]`);
+      if (entry?.type !== 'blob')
+        throw new ApiError(404, `object does not exist [id: ${ref.sha}, rel_path: ${path}]`);
       const blob = (await core.git.readBlob(gitDir, entry.sha)) ?? Buffer.alloc(0);
       const binary = blob.subarray(0, 8000).includes(0);
       return {
@@ -261,4 +299,3 @@ export function register(core: SimCore): void {
     { scope: 'repository' },
   );
 }
-

@@ -54,7 +54,11 @@ export function register(core: SimCore): void {
         if (entry.type === 'blob') size = (await core.git.readBlob(gitDir, entry.sha))?.length ?? 0;
         // Submodule entries carry an empty url, as GitHub's API does (Gitea's tree.go).
         const url =
-          entry.type === 'tree' ? `${api}/git/trees/${entry.sha}` : entry.type === 'commit' ? '' : `${api}/git/blobs/${entry.sha}`;
+          entry.type === 'tree'
+            ? `${api}/git/trees/${entry.sha}`
+            : entry.type === 'commit'
+              ? ''
+              : `${api}/git/blobs/${entry.sha}`;
         entries.push({ mode: entry.mode, path, sha: entry.sha, size, type: entry.type, url });
       }
       body.tree = entries;
@@ -124,7 +128,13 @@ export function register(core: SimCore): void {
       const total = notSha
         ? (await core.git.log(gitDir, { from: from.sha, path, not: notSha })).length
         : await core.git.count(gitDir, { from: from.sha, path });
-      const shas = await core.git.log(gitDir, { from: from.sha, path, skip, limit, not: notSha ?? undefined });
+      const shas = await core.git.log(gitDir, {
+        from: from.sha,
+        path,
+        skip,
+        limit,
+        not: notSha ?? undefined,
+      });
       const opts = {
         stat: queryBool(ctx.query, 'stat', true),
         files: queryBool(ctx.query, 'files', true),

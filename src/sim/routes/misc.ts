@@ -26,7 +26,9 @@ export function register(core: SimCore): void {
 
   router.add('GET', '/version', () => ({ status: 200, body: { version: GITEA_VERSION } }));
 
-  router.add('GET', '/user', (ctx) => ({ status: 200, body: apiUser(core.baseUrl, ctx.requireUser()) }), { scope: 'user' });
+  router.add('GET', '/user', (ctx) => ({ status: 200, body: apiUser(core.baseUrl, ctx.requireUser()) }), {
+    scope: 'user',
+  });
 
   router.add(
     'GET',
@@ -76,11 +78,13 @@ export function register(core: SimCore): void {
     '/users/{username}/tokens',
     (ctx) => {
       // Gitea creates tokens only for requests signed in with Basic auth (`reqBasicOrRevProxyAuth`).
-      if (ctx.authMethod !== 'password') throw new ApiError(401, 'auth required: use Basic auth with the password');
+      if (ctx.authMethod !== 'password')
+        throw new ApiError(401, 'auth required: use Basic auth with the password');
       const caller = ctx.requireUser();
       const target = store.userByLogin(ctx.params.username!);
       if (!target) throw new ApiError(404, `user does not exist [name: ${ctx.params.username}]`);
-      if (target.id !== caller.id && !caller.isAdmin) throw new ApiError(403, 'you may only create tokens for yourself');
+      if (target.id !== caller.id && !caller.isAdmin)
+        throw new ApiError(403, 'you may only create tokens for yourself');
       const b = bodyObject(ctx.body);
       const name = str(b, 'name', true)!;
       const scopes = b.scopes;
@@ -91,7 +95,13 @@ export function register(core: SimCore): void {
         throw new ApiError(400, 'access token must have a scope');
       }
       const sha1 = randomBytes(20).toString('hex');
-      const t: TokenRecord = { id: store.nextSeq('token'), name, sha1, login: target.login, scopes: [...(scopes as string[])].sort() };
+      const t: TokenRecord = {
+        id: store.nextSeq('token'),
+        name,
+        sha1,
+        login: target.login,
+        scopes: [...(scopes as string[])].sort(),
+      };
       store.tokens.put(sha1, t);
       return { status: 201, body: apiToken(t, true) };
     },
@@ -105,7 +115,8 @@ export function register(core: SimCore): void {
       const caller = ctx.requireUser();
       const target = store.userByLogin(ctx.params.username!);
       if (!target) throw new ApiError(404, `user does not exist [name: ${ctx.params.username}]`);
-      if (target.id !== caller.id && !caller.isAdmin) throw new ApiError(403, 'you may only list your own tokens');
+      if (target.id !== caller.id && !caller.isAdmin)
+        throw new ApiError(403, 'you may only list your own tokens');
       const list = store.tokens
         .values()
         .filter((t) => t.login === target.login)
@@ -123,7 +134,8 @@ export function register(core: SimCore): void {
       const user = ctx.requireUser();
       const b = bodyObject(ctx.body);
       const username = str(b, 'username', true)!;
-      if (!NAME_RE.test(username)) throw new ApiError(422, `[username]: invalid organisation name "${username}"`);
+      if (!NAME_RE.test(username))
+        throw new ApiError(422, `[username]: invalid organisation name "${username}"`);
       if (store.userByLogin(username) || store.orgByName(username)) {
         throw new ApiError(422, `user already exists [name: ${username}]`);
       }

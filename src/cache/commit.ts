@@ -1,0 +1,206 @@
+/**
+ * Commits the artifact to a branch of the meta repo with the `git` CLI over HTTP. The token
+ * travels in an `http.extraHeader` set through `GIT_CONFIG_*` environment variables, never on a
+ * command line. A rejected (non-fast-forward) push fetches the new tip, merges its audit rows
+ * into ours (union by key and outcome, nothing dropped), regenerates, and tries again a bounded
+ * number of times. It never force-pushes and never merges generated files.
+ */
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AuditRecord } from './model.ts';
+import { AUDIT_FILE, SQLITE_FILE } from './store.ts';
+
+/** Options of `commitArtifact`. */
+export interface CommitOptions {
+  /** the artifact directory to commit */
+  out: string;
+  /** `https://host/owner/meta.git` (no credentials in it) */
+  remoteUrl: string;
+  token: string;
+  /** default `rfc-cache` */
+  branch?: string;
+  /** folder in the branch; default `cache-artifacts` */
+  path?: string;
+  message?: string;
+  author?: { name: string; email: string };
+  /** default 4 */
+  maxAttempts?: number;
+  /**
+   * Rebuilds `out` after the audit rows of a newer remote tip were merged into it (for example an
+   * incremental `reconcile`), so the retry commits an artifact derived from the new state.
+   */
+  regenerate?: (out: string) => Promise<void>;
+}
+
+/** What `commitArtifact` did. */
+export interface CommitOutcome {
+  result: 'committed' | 'unchanged';
+  /** the branch tip after the call (null when the branch does not exist and nothing was committed) */
+  commit: string | null;
+  attempts: number;
+}
+
+/** The push was rejected every time. */
+export class CommitConflictError extends Error {
+  constructor(branch: string, attempts: number) {
+    super(
+      `pushing the cache artifact to "${branch}" was rejected ${attempts} times because the branch kept moving; run again later`,
+    );
+    this.name = 'CommitConflictError';
+  }
+}
+
+function gitEnv(token: string): NodeJS.ProcessEnv {
+  const basic = Buffer.from(`rfc-actions:${token}`).toString('base64');
+  return {
+    ...process.env,
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: 'http.extraHeader',
+    GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+  };
+}
+
+interface GitRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function runGit(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<GitRun> {
+  return new Promise((resolve) => {
+    execFile('git', args, { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+async function mustGit(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const r = await runGit(cwd, args, env);
+  if (r.code !== 0)
+    throw new Error(`"git ${args[0]}" failed (exit ${r.code}): ${r.stderr.trim().split('\n').at(-1)}`);
+  return r.stdout;
+}
+
+/** Audit rows of a JSONL text; blank lines skipped. */
+export function parseAuditLines(text: string): AuditRecord[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as AuditRecord);
+}
+
+/** Union of two audit logs by key and outcome: `base` in its order, then the rows only `ours` has. */
+export function mergeAudit(base: AuditRecord[], ours: AuditRecord[]): AuditRecord[] {
+  const id = (r: AuditRecord): string => `${r.key}\u0000${r.outcome}`;
+  const seen = new Set(base.map(id));
+  const out = [...base];
+  for (const r of ours) {
+    if (!seen.has(id(r))) {
+      seen.add(id(r));
+      out.push(r);
+    }
+  }
+  return out;
+}
+
+function auditText(rows: AuditRecord[]): string {
+  return rows.map((r) => `${JSON.stringify(r, Object.keys(r).sort())}\n`).join('');
+}
+
+async function readOr(path: string, fallback: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return fallback;
+    throw e;
+  }
+}
+
+/** Copies the committed part of the artifact (JSON files and the audit log) into `dest`, replacing it. */
+async function copyArtifact(out: string, dest: string): Promise<void> {
+  await rm(dest, { recursive: true, force: true });
+  await mkdir(dest, { recursive: true });
+  for (const name of await readdir(out)) {
+    if (name.startsWith('.') || name === SQLITE_FILE || name.endsWith('.tmp')) continue;
+    await cp(join(out, name), join(dest, name), { recursive: true });
+  }
+}
+
+/** Commits `out` to the branch; `unchanged` (no commit) when the branch already holds the same files. */
+export async function commitArtifact(options: CommitOptions): Promise<CommitOutcome> {
+  const branch = options.branch ?? 'rfc-cache';
+  const path = options.path ?? 'cache-artifacts';
+  const maxAttempts = options.maxAttempts ?? 4;
+  const author = options.author ?? { name: 'rfc-actions', email: 'rfc-actions@noreply.invalid' };
+  const env = gitEnv(options.token);
+  const work = await mkdtemp(join(tmpdir(), 'rfc-cache-commit-'));
+  try {
+    await mustGit(work, ['init', '-q', '-b', branch], env);
+    await mustGit(work, ['remote', 'add', 'origin', options.remoteUrl], env);
+    let lastTip: string | null = null;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const fetched = await runGit(work, ['fetch', '-q', '--depth=1', 'origin', `refs/heads/${branch}`], env);
+      let tip: string | null = null;
+      if (fetched.code === 0) {
+        tip = (await mustGit(work, ['rev-parse', 'FETCH_HEAD'], env)).trim();
+        await mustGit(work, ['checkout', '-q', '-f', '--detach', tip], env);
+      } else {
+        const ls = await runGit(work, ['ls-remote', '--exit-code', 'origin', `refs/heads/${branch}`], env);
+        // ls-remote exits 2 when the ref does not exist: a first commit starts the branch.
+        if (ls.code !== 2)
+          throw new Error(`cannot fetch "${branch}" from the meta repo: ${fetched.stderr.trim()}`);
+        await mustGit(work, ['checkout', '-q', '--orphan', `rfc-cache-${attempt}`], env);
+        await runGit(work, ['rm', '-rfq', '--cached', '.'], env);
+      }
+      const remoteAudit = parseAuditLines(await readOr(join(work, path, AUDIT_FILE), ''));
+      const localAudit = parseAuditLines(await readOr(join(options.out, AUDIT_FILE), ''));
+      const merged = mergeAudit(remoteAudit, localAudit);
+      if (merged.length !== localAudit.length) {
+        await writeFile(join(options.out, AUDIT_FILE), auditText(merged));
+        if (options.regenerate) await options.regenerate(options.out);
+      } else if (attempt > 1 && options.regenerate && tip !== lastTip) {
+        await options.regenerate(options.out);
+      }
+      lastTip = tip;
+      await copyArtifact(options.out, join(work, path));
+      await mustGit(work, ['add', '-A', '--', path], env);
+      const diff = await runGit(work, ['diff', '--cached', '--quiet'], env);
+      if (diff.code === 0) return { result: 'unchanged', commit: tip, attempts: attempt };
+      await mustGit(
+        work,
+        [
+          '-c',
+          `user.name=${author.name}`,
+          '-c',
+          `user.email=${author.email}`,
+          'commit',
+          '-q',
+          '--no-verify',
+          '-m',
+          options.message ?? 'Update the RFC cache artifact',
+        ],
+        env,
+      );
+      const pushed = await runGit(work, ['push', '--porcelain', 'origin', `HEAD:refs/heads/${branch}`], env);
+      const line = pushed.stdout.split('\n').find((l) => l.includes(`refs/heads/${branch}`)) ?? '';
+      if (pushed.code === 0) {
+        const head = (await mustGit(work, ['rev-parse', 'HEAD'], env)).trim();
+        return { result: 'committed', commit: head, attempts: attempt };
+      }
+      // `--porcelain` marks a rejected ref with "!"; anything else is not a race we can retry.
+      if (!line.startsWith('!')) {
+        throw new Error(
+          `pushing the cache artifact to "${branch}" failed: ${pushed.stderr.trim().split('\n').at(-1)}`,
+        );
+      }
+    }
+    throw new CommitConflictError(branch, maxAttempts);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

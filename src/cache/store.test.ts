@@ -1,0 +1,141 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readArtifact } from './artifact.ts';
+import type { Artifact, RfcRecord } from './model.ts';
+import { MIGRATIONS, migrate } from './sqlite.ts';
+import { recoverArtifact, SQLITE_FILE, writeArtifact } from './store.ts';
+
+function rfc(slug: string, title = `T ${slug}`): RfcRecord {
+  return {
+    slug,
+    title,
+    state: 'super-draft',
+    id: null,
+    repo: null,
+    proposedBy: 'alice',
+    proposedAt: '2026-01-01',
+    graduatedBy: null,
+    graduatedAt: null,
+    owners: ['alice'],
+    arbiters: [],
+    tags: [],
+    body: 'Body\n',
+    bodySource: 'entry',
+    entryPath: `rfcs/${slug}.md`,
+    entrySha: `sha-${slug}`,
+    bodySha: null,
+    entryBody: null,
+    deletedOutOfBand: false,
+    branches: [],
+    prs: [],
+  };
+}
+
+function artifact(rfcs: RfcRecord[]): Artifact {
+  return {
+    meta: {
+      schemaVersion: 1,
+      giteaUrl: 'http://g',
+      metaRepo: 'o/meta',
+      defaultBranch: 'main',
+      cursors: { a: '1' },
+    },
+    rfcs,
+    ideas: [],
+    problems: [],
+    audit: [],
+    unattached: [],
+  };
+}
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rfc-store-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('writeArtifact', () => {
+  it('writes once, then rewrites nothing when nothing changed', async () => {
+    const first = await writeArtifact(dir, artifact([rfc('a'), rfc('b')]));
+    expect(first).toMatchObject({ changed: true, sqlite: 'regenerated' });
+    expect(first.written).toEqual([
+      'ideas.json',
+      'meta.json',
+      'problems.json',
+      'rfcs/a.json',
+      'rfcs/b.json',
+      'unattached.json',
+    ]);
+    const before = await stat(join(dir, 'rfcs/a.json'));
+    const dbBefore = await stat(join(dir, SQLITE_FILE));
+    const second = await writeArtifact(dir, artifact([rfc('b'), rfc('a')]));
+    expect(second).toEqual({ changed: false, written: [], removed: [], sqlite: 'unchanged' });
+    expect((await stat(join(dir, 'rfcs/a.json'))).mtimeMs).toBe(before.mtimeMs);
+    expect((await stat(join(dir, SQLITE_FILE))).mtimeMs).toBe(dbBefore.mtimeMs);
+  });
+
+  it('touches only the changed file and removes RFC files that are gone', async () => {
+    await writeArtifact(dir, artifact([rfc('a'), rfc('b')]));
+    const r = await writeArtifact(dir, artifact([rfc('a', 'New title')]));
+    expect(r.written).toEqual(['rfcs/a.json']);
+    expect(r.removed).toEqual(['rfcs/b.json']);
+    expect((await readArtifact(dir)).rfcs.map((x) => x.title)).toEqual(['New title']);
+    expect(await readdir(dir)).not.toContain('.staging');
+  });
+
+  it('never rewrites the audit log and loads it into SQLite', async () => {
+    const line = `${JSON.stringify({ key: 'k', op: 'add_comment', repo: 'o/meta', actor: 'a', source: 's', request: 'r', outcome: 'success', number: 1, url: null, message: '', at: '2026-01-01T00:00:00Z' })}\n`;
+    await writeFile(join(dir, 'audit.jsonl'), line);
+    const a = artifact([rfc('a')]);
+    a.audit = (await readArtifact(dir).catch(() => null))?.audit ?? [JSON.parse(line)];
+    await writeArtifact(dir, a);
+    expect(await readFile(join(dir, 'audit.jsonl'), 'utf8')).toBe(line);
+    const db = new Database(join(dir, SQLITE_FILE), { readonly: true });
+    expect(db.prepare('SELECT key, outcome FROM audit').all()).toEqual([{ key: 'k', outcome: 'success' }]);
+    expect(db.prepare('SELECT slug FROM rfcs').all()).toEqual([{ slug: 'a' }]);
+    db.close();
+  });
+
+  it('regenerates a missing or corrupt cache.sqlite even when the JSON is unchanged', async () => {
+    await writeArtifact(dir, artifact([rfc('a')]));
+    await writeFile(join(dir, SQLITE_FILE), 'not a database');
+    expect((await writeArtifact(dir, artifact([rfc('a')]))).sqlite).toBe('regenerated');
+  });
+});
+
+describe('recoverArtifact', () => {
+  it('discards a staging area without a manifest (the previous artifact stays)', async () => {
+    await writeArtifact(dir, artifact([rfc('a')]));
+    await mkdir(join(dir, '.staging/rfcs'), { recursive: true });
+    await writeFile(join(dir, '.staging/rfcs/a.json'), 'half');
+    expect(await recoverArtifact(dir)).toBe('discarded');
+    expect((await readArtifact(dir)).rfcs[0]!.title).toBe('T a');
+  });
+  it('rolls a complete staging area forward', async () => {
+    await writeArtifact(dir, artifact([rfc('a')]));
+    await mkdir(join(dir, '.staging/rfcs'), { recursive: true });
+    await writeFile(join(dir, '.staging/rfcs/a.json'), JSON.stringify(rfc('a', 'Staged')));
+    await writeFile(
+      join(dir, '.staging/MANIFEST.json'),
+      JSON.stringify({ write: ['rfcs/a.json'], remove: [] }),
+    );
+    expect(await recoverArtifact(dir)).toBe('rolled-forward');
+    expect((await readArtifact(dir)).rfcs[0]!.title).toBe('Staged');
+  });
+});
+
+describe('migrations', () => {
+  it('brings an empty database to the latest version and refuses a newer one', () => {
+    const db = new Database(':memory:');
+    expect(migrate(db)).toBe(MIGRATIONS.at(-1)!.version);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.at(-1)!.version);
+    db.pragma('user_version = 99');
+    expect(() => migrate(db)).toThrow(/newer than this code/);
+    db.close();
+  });
+});

@@ -1,0 +1,99 @@
+/** `rfc-actions gate <op> --input JSON --as LOGIN --request ID [--json]`: one bot operation through the gate. */
+import { GateInputError, isOpName, OP_NAMES, opsUsage, runGate } from '../gate/index.ts';
+import { GiteaClient } from '../gitea/client.ts';
+import {
+  CliUsageError,
+  CONNECTION_OPTIONS,
+  CONNECTION_USAGE,
+  parseVerbArgs,
+  resolveConnection,
+} from './common.ts';
+
+const HEAD = `usage: rfc-actions gate <op> --input JSON --as LOGIN --request ID [--json] [options]
+
+Runs one bot operation through the idempotent gate and prints its acknowledgement.
+The same --request with the same input is a replay (writes nothing); the same --request with
+another input is refused. Exit 0: success; 1: denied, refused or failed; 2: usage.
+
+options:
+  --input JSON      the operation's fields as a JSON object (see below)
+  --as LOGIN        the person the bot acts for
+  --request ID      what asked for the write: a comment id, an issue id, or run id plus attempt
+  --source NAME     the kind of caller (default: cli)
+  --bot-token TOKEN a bot user's token; graduate_rfc creates the RFC repo with it (env GATE_BOT_TOKEN)
+  --out DIR         the artifact directory holding audit.jsonl (default: cache-artifacts)
+  --json            print the acknowledgement as one JSON object
+${CONNECTION_USAGE}`;
+
+/** The full usage: options, then every operation and its fields from the registry. */
+export function usage(): string {
+  return `${HEAD}\n\n${opsUsage()}`;
+}
+
+const OPTIONS = {
+  ...CONNECTION_OPTIONS,
+  input: { type: 'string' },
+  as: { type: 'string' },
+  request: { type: 'string' },
+  source: { type: 'string', default: 'cli' },
+  'bot-token': { type: 'string' },
+  out: { type: 'string', default: 'cache-artifacts' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** Parses argv, runs the command, prints the ack; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const text = usage();
+  const { values, positionals } = parseVerbArgs(argv, OPTIONS, text, true);
+  if (values.help) {
+    process.stdout.write(`${text}\n`);
+    return 0;
+  }
+  const [op, ...extra] = positionals;
+  if (op === undefined) throw new CliUsageError(`missing the operation: one of ${OP_NAMES.join(', ')}`, text);
+  if (extra.length) throw new CliUsageError(`unexpected argument "${extra[0]}"`, text);
+  if (!isOpName(op))
+    throw new CliUsageError(`unknown operation "${op}": use one of ${OP_NAMES.join(', ')}`, text);
+  if (values.input === undefined) throw new CliUsageError('missing "--input JSON"', text);
+  if (!values.as) throw new CliUsageError('missing "--as LOGIN"', text);
+  if (!values.request) throw new CliUsageError('missing "--request ID"', text);
+  let payload: unknown;
+  try {
+    payload = JSON.parse(values.input);
+  } catch (e) {
+    throw new CliUsageError(`"--input" is not JSON: ${(e as Error).message}`, text);
+  }
+  const conn = resolveConnection(values, process.env, text);
+  if (!conn.token) throw new CliUsageError('no token: pass "--token" or set GITEA_TOKEN', text);
+  const botToken = values['bot-token'] ?? process.env.GATE_BOT_TOKEN;
+  const gitea = new GiteaClient({ baseUrl: conn.giteaUrl, token: conn.token });
+  const botGitea = botToken ? new GiteaClient({ baseUrl: conn.giteaUrl, token: botToken }) : undefined;
+  let ack: Awaited<ReturnType<typeof runGate>>;
+  try {
+    ack = await runGate(
+      {
+        op,
+        repo: `${conn.owner}/${conn.repo}`,
+        payload: payload as Record<string, unknown>,
+        actor: values.as,
+        source: values.source,
+        request: values.request,
+      },
+      { gitea, botGitea, clock: { now: () => new Date() }, auditDir: values.out },
+    );
+  } catch (e) {
+    if (e instanceof GateInputError) throw new CliUsageError(e.message, text);
+    throw e;
+  }
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(ack)}\n`);
+  } else {
+    const where = [ack.number !== null ? `#${ack.number}` : null, ack.url].filter(Boolean).join(' ');
+    const status = !ack.success ? 'FAILED' : ack.prior_execution ? 'ok (prior execution)' : 'ok';
+    process.stdout.write(
+      `${ack.op}: ${status}${where ? ` ${where}` : ''}\n  ${ack.message}\n  key ${ack.key}\n`,
+    );
+  }
+  return ack.success ? 0 : 1;
+}

@@ -1,0 +1,99 @@
+/** `rfc-actions reconcile`: sweep Gitea into the cache artifact, optionally committing it. */
+import { type CommitOutcome, commitArtifact } from '../cache/commit.ts';
+import { type ReconcileResult, reconcile } from '../cache/reconcile.ts';
+import { GiteaClient } from '../gitea/index.ts';
+import { CONNECTION_OPTIONS, CONNECTION_USAGE, parseVerbArgs, resolveConnection } from './common.ts';
+
+const USAGE = `usage: rfc-actions reconcile [--full] [--out DIR] [--json] [--commit [--branch NAME]]
+
+Mirrors the meta repo, its PRs and the repos of active RFCs into the artifact in DIR. The
+artifact already in DIR is the starting point: only what changed since is read from Gitea.
+
+options:
+  --full             rebuild from Gitea alone (the audit log in DIR is kept)
+  --out DIR          the artifact directory (default cache-artifacts)
+  --json             print one JSON object: changed, counts, problems, requests, durationMs
+  --workspace DIR    a checkout of the meta repo to read entries from (env GITHUB_WORKSPACE)
+  --bot LOGIN        the bot's login, whose PRs carry On-behalf-of trailers (env RFC_BOT_LOGIN)
+  --commit           commit the artifact to the meta repo's cache branch when it changed
+  --branch NAME      the cache branch (default rfc-cache)
+  --path DIR         folder inside the cache branch (default cache-artifacts)
+${CONNECTION_USAGE}`;
+
+/** Options shared by `reconcile` and `event` for committing the artifact. */
+export function remoteUrl(giteaUrl: string, owner: string, repo: string): string {
+  return `${giteaUrl.replace(/\/+$/, '').replace(/\/api\/v1$/, '')}/${owner}/${repo}.git`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseVerbArgs(
+    argv,
+    {
+      ...CONNECTION_OPTIONS,
+      full: { type: 'boolean' },
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+      workspace: { type: 'string' },
+      bot: { type: 'string' },
+      commit: { type: 'boolean' },
+      branch: { type: 'string' },
+      path: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+  );
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const conn = resolveConnection(values, process.env, USAGE);
+  const out = values.out ?? 'cache-artifacts';
+  const metaRepo = `${conn.owner}/${conn.repo}`;
+  const client = new GiteaClient({ baseUrl: conn.giteaUrl, token: conn.token, concurrency: 8 });
+  const tty = process.stderr.isTTY === true;
+  const workspace = values.workspace ?? process.env.GITHUB_WORKSPACE;
+  const bot = values.bot ?? process.env.RFC_BOT_LOGIN;
+  const run = (full: boolean): Promise<ReconcileResult> =>
+    reconcile(
+      {
+        out,
+        metaRepo,
+        full,
+        ...(workspace ? { workspace } : {}),
+        ...(bot ? { botLogin: bot } : {}),
+        ...(tty ? { progress: (line: string) => process.stderr.write(`\r\x1b[K${line}`) } : {}),
+      },
+      { client },
+    );
+  const result = await run(values.full === true);
+  if (tty) process.stderr.write('\r\x1b[K');
+  let commit: CommitOutcome | null = null;
+  if (values.commit) {
+    if (!conn.token) throw new Error('"--commit" needs a token: pass "--token" or set GITEA_TOKEN');
+    commit = await commitArtifact({
+      out,
+      remoteUrl: remoteUrl(client.baseUrl, conn.owner, conn.repo),
+      token: conn.token,
+      ...(values.branch ? { branch: values.branch } : {}),
+      ...(values.path ? { path: values.path } : {}),
+      regenerate: async () => {
+        await run(false);
+      },
+    });
+  }
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ ...result, commit })}\n`);
+  } else {
+    const c = result.counts;
+    process.stdout.write(
+      `${result.mode} sweep: ${result.changed ? `changed (${result.written.length} written, ${result.removed.length} removed)` : 'no change'}; ` +
+        `${c.rfcs} RFCs, ${c.branches} branches, ${c.prs} PRs, ${c.problems} problems; ` +
+        `${result.requests.total} requests in ${result.durationMs} ms\n`,
+    );
+    for (const p of result.problems) {
+      process.stdout.write(`  problem: ${p.file}: ${p.reasons.map((r) => r.message).join('; ')}\n`);
+    }
+    if (commit) process.stdout.write(`commit: ${commit.result}${commit.commit ? ` ${commit.commit}` : ''}\n`);
+  }
+  return 0;
+}

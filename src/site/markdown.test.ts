@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { isSafeLink, type LinkBase, MarkdownRenderer, slugify } from './markdown.ts';
+
+const base: LinkBase = {
+  src: 'https://g.example/o/meta/src/branch/main/rfcs/',
+  raw: 'https://g.example/o/meta/raw/branch/main/rfcs/',
+  srcRoot: 'https://g.example/o/meta/src/branch/main/',
+  rawRoot: 'https://g.example/o/meta/raw/branch/main/',
+};
+const md = new MarkdownRenderer();
+const html = (s: string) => md.render(s, base).html;
+
+describe('isSafeLink', () => {
+  it.each([
+    ['https://x.org', true],
+    ['http://x.org', true],
+    ['mailto:a@b.c', true],
+    ['grammar.md', true],
+    ['/docs/a.md', true],
+    ['#anchor', true],
+    ['javascript:alert(1)', false],
+    ['JaVaScRiPt:alert(1)', false],
+    [' javascript:alert(1)', false],
+    ['java\tscript:alert(1)', false],
+    ['\u0001javascript:alert(1)', false],
+    ['vbscript:x', false],
+    ['data:text/html,x', false],
+    ['data:image/png;base64,AAAA', false],
+    ['file:///etc/passwd', false],
+  ])('%j -> %s', (url, ok) => {
+    expect(isSafeLink(url)).toBe(ok);
+  });
+});
+
+describe('MarkdownRenderer', () => {
+  it.each([
+    ['raw HTML is text', '<script>alert(1)</script>', '&lt;script&gt;alert(1)&lt;/script&gt;'],
+    ['unsafe links stay text', '[x](javascript:alert(1))', '<p>[x](javascript:alert(1))</p>'],
+    [
+      'relative link to the entry dir',
+      '[g](grammar.md)',
+      'href="https://g.example/o/meta/src/branch/main/rfcs/grammar.md"',
+    ],
+    ['root-relative link', '[r](/README.md)', 'href="https://g.example/o/meta/src/branch/main/README.md"'],
+    ['parent link', '[p](../x/y.md#h)', 'href="https://g.example/o/meta/src/branch/main/x/y.md#h"'],
+    ['anchors stay', '[a](#motivation)', 'href="#motivation"'],
+    [
+      'images become raw links',
+      '![d](img/a.svg)',
+      '<a class="img" href="https://g.example/o/meta/raw/branch/main/rfcs/img/a.svg">Image: d</a>',
+    ],
+    ['external links get rel', '<https://e.org>', 'rel="nofollow noopener"'],
+    ['linkify', 'see https://e.org/x', 'href="https://e.org/x"'],
+    ['tables', '|a|b|\n|-|-|\n|1|2|', '<table>'],
+    ['highlighting at build time', '```rust\nfn main() {}\n```', '<span class="hljs-keyword">fn</span>'],
+    ['unknown languages are escaped', '```tern\n<x>\n```', '<code class="language-tern">&lt;x&gt;\n</code>'],
+  ])('%s', (_name, input, expected) => {
+    expect(html(input)).toContain(expected);
+  });
+
+  it('gives headings unique ids, avoiding the page ids, and a table of contents', () => {
+    const r = md.render('# Intro\n## Main\n## Intro\n### `code` *here*\n## Intro', base);
+    expect(r.toc.map((t) => t.id)).toEqual(['intro', 'main-1', 'intro-1', 'code-here', 'intro-2']);
+    expect(r.toc[3]).toEqual({ level: 3, id: 'code-here', text: 'code here' });
+    expect(r.html).toContain('<h2 id="main-1">Main</h2>');
+  });
+
+  it('slugify keeps letters and digits of any script', () => {
+    expect(slugify('Ünïcode — 日本語 2!')).toBe('ünïcode-日本語-2');
+    expect(slugify('***')).toBe('section');
+  });
+});

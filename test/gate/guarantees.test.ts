@@ -1,0 +1,105 @@
+/** Replay and crash-window guarantees of every operation, on the simulator. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { OP_NAMES, type OpName, readAudit, runGate } from '../../src/gate/index.ts';
+import { counts, type Fixture, sampleCommands, snapshot, startFixture } from './harness.ts';
+
+/** What one clean execution of each sample command adds. */
+const DELTAS: Record<
+  OpName,
+  Partial<Record<'issues' | 'comments' | 'pulls' | 'branches' | 'repos', number>>
+> = {
+  create_issue: { issues: 1 },
+  add_comment: { comments: 1 },
+  close_issue: {},
+  assign_issue: {},
+  merge_pr: {},
+  propose_rfc: { pulls: 1, branches: 1 },
+  start_edit_branch: { branches: 1 },
+  open_body_edit_pr: { pulls: 1, branches: 1 },
+  open_metadata_pr: { pulls: 1, branches: 1 },
+  open_claim_pr: { pulls: 1, branches: 1 },
+  open_branch_pr: { pulls: 1 },
+  withdraw_branch_pr: { comments: 1 },
+  graduate_rfc: { repos: 1, branches: 1 },
+  withdraw_rfc: {},
+};
+
+function delta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(after)) if (after[k] !== before[k]) out[k] = after[k]! - before[k]!;
+  return out;
+}
+
+describe('replay: the same command 5 times leaves one effect', () => {
+  let f: Fixture;
+  beforeAll(async () => {
+    f = await startFixture();
+  }, 30_000);
+  afterAll(async () => f.close());
+
+  test.each(OP_NAMES.map((op) => [op]))('%s', async (op) => {
+    const command = sampleCommands()[op];
+    const s0 = await snapshot(f.admin);
+    const first = await runGate(command, f.deps());
+    expect(first).toMatchObject({ success: true, prior_execution: false, op });
+    const s1 = await snapshot(f.admin);
+    expect(s1).not.toEqual(s0);
+    expect(delta(counts(s0), counts(s1))).toEqual(DELTAS[op]);
+    // Replays 2-3 find the audit log; 4-5 run as on a fresh runner and find the proof in Gitea.
+    const fresh = await mkdtemp(join(tmpdir(), 'gate-fresh-'));
+    try {
+      for (let i = 2; i <= 5; i++) {
+        const ack = await runGate(
+          command,
+          i <= 3 ? f.deps() : f.deps({ auditDir: await mkdtemp(join(fresh, 'r')) }),
+        );
+        expect(ack, `replay ${i}`).toMatchObject({
+          success: true,
+          prior_execution: true,
+          key: first.key,
+          number: first.number,
+          url: first.url,
+        });
+      }
+    } finally {
+      await rm(fresh, { recursive: true, force: true });
+    }
+    expect(await snapshot(f.admin)).toEqual(s1);
+    const rows = (await readAudit(f.auditDir)).filter((r) => r.key === first.key);
+    expect(rows.map((r) => r.outcome)).toEqual(['pending', 'success']);
+  });
+});
+
+describe('crash window: every write performed, every response dropped', () => {
+  let f: Fixture;
+  beforeAll(async () => {
+    f = await startFixture();
+  }, 30_000);
+  afterAll(async () => f.close());
+
+  test.each(OP_NAMES.map((op) => [op]))('%s', async (op) => {
+    const command = sampleCommands()[op];
+    const s0 = counts(await snapshot(f.admin));
+    const removers = ['POST', 'PUT', 'PATCH', 'DELETE'].map((method) =>
+      f.sim.faults.add({ method, dropResponse: true }),
+    );
+    let ack: Awaited<ReturnType<typeof runGate>>;
+    try {
+      ack = await runGate(
+        command,
+        f.deps({ config: { lockWaitMs: 50, lockPollMs: 10, retryDelayMs: 0, attempts: 8 } }),
+      );
+    } finally {
+      for (const remove of removers) remove();
+    }
+    expect(ack).toMatchObject({ success: true, prior_execution: false });
+    const s1 = await snapshot(f.admin);
+    expect(delta(s0, counts(s1))).toEqual(DELTAS[op]);
+    const again = await runGate(command, f.deps({ auditDir: await mkdtemp(join(f.auditDir, 'x')) }));
+    expect(again).toMatchObject({ success: true, prior_execution: true, number: ack.number });
+    expect(await snapshot(f.admin)).toEqual(s1);
+  });
+});

@@ -1,0 +1,55 @@
+/** Races: two processes run the same command at once through the CLI; Gitea ends with one effect. */
+import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { OpName } from '../../src/gate/index.ts';
+import { counts, type Fixture, META, sampleCommands, snapshot, startFixture } from './harness.ts';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** One operation per kind of guard: claim branch, atomic branch + PR 409, repo 409, blob sha. */
+const RACED: [OpName, Record<string, number>][] = [
+  ['create_issue', { issues: 1 }],
+  ['propose_rfc', { pulls: 1, branches: 1 }],
+  ['graduate_rfc', { repos: 1, branches: 1 }],
+  ['withdraw_rfc', {}],
+];
+
+describe('two processes with the same command leave one effect', () => {
+  let f: Fixture;
+  beforeAll(async () => {
+    f = await startFixture();
+  }, 30_000);
+  afterAll(async () => f.close());
+
+  test.each(RACED)('%s', async (op, expected) => {
+    const command = sampleCommands('race-1')[op];
+    const before = counts(await snapshot(f.admin));
+    // Slow reads widen the window in which both processes have probed and neither has written.
+    const remove = f.sim.faults.add({ method: 'GET', latencyMs: 40 });
+    const child = async (n: number) => {
+      const out = await mkdtemp(join(f.auditDir, `p${n}-`));
+      const args = ['--import', 'tsx', 'src/cli.ts', 'gate', op, '--input', JSON.stringify(command.payload)];
+      args.push('--as', command.actor, '--request', command.request, '--source', command.source, '--json');
+      args.push('--gitea-url', f.sim.url, '--token', f.sim.token, '--repo', META, '--bot-token', f.tokens['rfc-bot']!, '--out', out);
+      const { stdout } = await run(process.execPath, args, { cwd: ROOT, env: { ...process.env, GITEA_TOKEN: '' } });
+      return JSON.parse(stdout) as { success: boolean; number: number | null; prior_execution: boolean };
+    };
+    let acks: Awaited<ReturnType<typeof child>>[];
+    try {
+      acks = await Promise.all([child(1), child(2)]);
+    } finally {
+      remove();
+    }
+    expect(acks.map((a) => a.success)).toEqual([true, true]);
+    expect(acks[0]!.number).toBe(acks[1]!.number);
+    const after = counts(await snapshot(f.admin));
+    const delta: Record<string, number> = {};
+    for (const k of Object.keys(after)) if (after[k] !== before[k]) delta[k] = after[k]! - before[k]!;
+    expect(delta).toEqual(expected);
+  });
+});

@@ -1,0 +1,200 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { promisify } from 'node:util';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serializeArtifact } from '../../src/cache/artifact.ts';
+import type { Artifact } from '../../src/cache/model.ts';
+import { buildSite, MANIFEST } from '../../src/site/build.ts';
+import { sampleArtifact } from '../../src/site/sample.ts';
+import { hostileArtifact } from './corpus.ts';
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, '../..');
+let tmp: string;
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'rfc-site-build-'));
+});
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function writeArtifact(dir: string, a: Artifact): void {
+  for (const [rel, text] of serializeArtifact(a)) {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeFileSync(join(dir, rel), text);
+  }
+}
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.push(relative(dir, p).split(sep).join('/'));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+function snapshot(dir: string): Map<string, string> {
+  return new Map(listFiles(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+}
+
+describe('buildSite', () => {
+  it('gives byte-identical output for the same artifact, read from disk or memory', async () => {
+    const artifact = sampleArtifact({ rfcs: 25, seed: 3 });
+    const cache = join(tmp, 'det-cache');
+    writeArtifact(cache, artifact);
+    await buildSite({ cacheDir: cache, outDir: join(tmp, 'det-a') }, { now: () => 0 });
+    await buildSite({ artifact: structuredClone(artifact), outDir: join(tmp, 'det-b') });
+    const a = snapshot(join(tmp, 'det-a'));
+    const b = snapshot(join(tmp, 'det-b'));
+    expect([...a.keys()]).toEqual([...b.keys()]);
+    for (const [k, v] of a) expect(b.get(k), k).toBe(v);
+    expect(a.has('index.html') && a.has('feed.xml') && a.has('api/rfcs.json') && a.has(MANIFEST)).toBe(true);
+  });
+
+  it('rewrites only what one changed RFC touches, and deletes pages of removed RFCs', async () => {
+    const artifact = sampleArtifact({ rfcs: 30, seed: 5 });
+    const out = join(tmp, 'inc');
+    const first = await buildSite({ artifact, outDir: out });
+    expect(first.pagesUnchanged).toBe(0);
+    expect(first.rendered).toBe(30);
+
+    const again = await buildSite({ artifact, outDir: out });
+    expect(again).toMatchObject({ pagesWritten: 0, rendered: 0, pagesDeleted: 0 });
+    expect(again.pagesUnchanged).toBe(first.pagesWritten);
+
+    const changed = structuredClone(artifact);
+    const target = changed.rfcs[4]!;
+    target.body += '\n\nA new closing paragraph about zygomorphic widgets.\n';
+    const third = await buildSite({ artifact: changed, outDir: out });
+    expect(third.rendered).toBe(1);
+    expect(third.written).toEqual([
+      'api/rfcs/' + target.slug + '.json',
+      'assets/search-index.js',
+      'rfcs/' + target.slug + '.html',
+    ]);
+    expect(readFileSync(join(out, 'rfcs', `${target.slug}.html`), 'utf8')).toContain('zygomorphic widgets');
+
+    const removed = structuredClone(changed);
+    const gone = removed.rfcs.splice(7, 1)[0]!;
+    const fourth = await buildSite({ artifact: removed, outDir: out });
+    expect(fourth.deleted).toContain(`rfcs/${gone.slug}.html`);
+    expect(fourth.deleted).toContain(`api/rfcs/${gone.slug}.json`);
+    expect(listFiles(out)).not.toContain(`rfcs/${gone.slug}.html`);
+    expect(fourth.written).toContain('index.html');
+  });
+
+  it('re-renders a page whose file was deleted by hand', async () => {
+    const artifact = sampleArtifact({ rfcs: 5, seed: 9 });
+    const out = join(tmp, 'heal');
+    await buildSite({ artifact, outDir: out });
+    const slug = artifact.rfcs[2]!.slug;
+    rmSync(join(out, 'rfcs', `${slug}.html`));
+    const r = await buildSite({ artifact, outDir: out });
+    expect(r.written).toEqual([`rfcs/${slug}.html`]);
+  });
+
+  it('never writes outside the output directory, whatever the slugs, tags and logins', async () => {
+    const parent = join(tmp, 'jail');
+    const out = join(parent, 'deep', 'out');
+    mkdirSync(out, { recursive: true });
+    const r = await buildSite({ artifact: hostileArtifact(), outDir: out });
+    expect(r.pagesWritten).toBeGreaterThan(50);
+    expect(listFiles(parent).every((f) => f.startsWith('deep/out/'))).toBe(true);
+    for (const f of listFiles(out)) {
+      expect(f, f).toMatch(/^(\.rfc-site-manifest\.json|[a-z0-9._~/-]+)$/);
+      expect(
+        f.split('/').every((seg) => seg !== '..' && seg !== '.' && seg !== ''),
+        f,
+      ).toBe(true);
+      expect(f.split('/').slice(-1)[0]!.startsWith('.') && f !== MANIFEST, f).toBe(false);
+    }
+    expect(listFiles(out)).toContain('rfcs/_2e_2e_2f_2e_2e_2f_2e_2e_2fescaped-rfc.html');
+  });
+
+  it('rejects a non-http Gitea URL and a bad --base-url', async () => {
+    const a = sampleArtifact({ rfcs: 1 });
+    a.meta.giteaUrl = 'javascript:alert(1)';
+    await expect(buildSite({ artifact: a, outDir: join(tmp, 'bad') })).rejects.toThrow(
+      /"giteaUrl" must be http\(s\)/,
+    );
+    await expect(
+      buildSite({
+        artifact: sampleArtifact({ rfcs: 1 }),
+        outDir: join(tmp, 'bad2'),
+        baseUrl: 'javascript:x',
+      }),
+    ).rejects.toThrow(/"--base-url"/);
+  });
+
+  it('publishes JSON that validates against the published schemas', async () => {
+    const out = join(tmp, 'api');
+    await buildSite({
+      artifact: sampleArtifact({ rfcs: 40, seed: 11 }),
+      outDir: out,
+      baseUrl: 'https://rfcs.example.org/site',
+    });
+    const ajv = new Ajv2020({ strict: true, allErrors: true });
+    const listSchema = JSON.parse(readFileSync(join(out, 'api/schema/rfcs.schema.json'), 'utf8'));
+    const rfcSchema = JSON.parse(readFileSync(join(out, 'api/schema/rfc.schema.json'), 'utf8'));
+    const validList = ajv.compile(listSchema);
+    const validRfc = ajv.compile(rfcSchema);
+    const list = JSON.parse(readFileSync(join(out, 'api/rfcs.json'), 'utf8'));
+    expect(validList(list), JSON.stringify(validList.errors)).toBe(true);
+    expect(list.count).toBe(40);
+    expect(list.rfcs[0].links.html).toMatch(/^https:\/\/rfcs\.example\.org\/site\/rfcs\/.+\.html$/);
+    for (const f of listFiles(join(out, 'api/rfcs'))) {
+      const doc = JSON.parse(readFileSync(join(out, 'api/rfcs', f), 'utf8'));
+      expect(validRfc(doc), `${f}: ${JSON.stringify(validRfc.errors)}`).toBe(true);
+    }
+    const broken = { ...list, rfcs: [{ ...list.rfcs[0], state: 'draft' }] };
+    expect(validList(broken)).toBe(false);
+  });
+
+  it('links back to Gitea with its URL scheme', async () => {
+    const a = sampleArtifact({ rfcs: 12, seed: 13 });
+    const out = join(tmp, 'links');
+    await buildSite({ artifact: a, outDir: out });
+    const draft = a.rfcs.find((r) => r.state === 'super-draft')!;
+    const html = readFileSync(join(out, 'rfcs', `${draft.slug}.html`), 'utf8');
+    expect(html).toContain(`href="https://gitea.example.org/rfcs/meta/_edit/main/rfcs/${draft.slug}.md"`);
+    expect(html).toContain(`href="https://gitea.example.org/rfcs/meta/src/branch/main/rfcs/grammar.md"`);
+    expect(html).toContain(
+      `href="https://gitea.example.org/rfcs/meta/raw/branch/main/rfcs/images/diagram.svg"`,
+    );
+    expect(html).toContain(
+      'href="https://gitea.example.org/rfcs/meta/issues/new?title=RFC%20idea%3A%20&amp;body=',
+    );
+    const active = a.rfcs.find((r) => r.state === 'active')!;
+    const act = readFileSync(join(out, 'rfcs', `${active.slug}.html`), 'utf8');
+    expect(act).toContain(`href="https://gitea.example.org/${active.repo}/_edit/main/RFC.md"`);
+    expect(act).toContain(
+      `href="https://gitea.example.org/${active.repo}/raw/branch/main/images/diagram.svg"`,
+    );
+  });
+
+  it('runs from the CLI and reports pages written and unchanged as JSON', async () => {
+    const cache = join(tmp, 'cli-cache');
+    writeArtifact(cache, sampleArtifact({ rfcs: 4, seed: 17 }));
+    const out = join(tmp, 'cli-out');
+    const args = ['--import', 'tsx', 'src/cli.ts', 'site', '--cache', cache, '--out', out, '--json'];
+    const first = JSON.parse((await run(process.execPath, args, { cwd: ROOT })).stdout);
+    expect(first.pagesWritten).toBeGreaterThan(10);
+    const second = JSON.parse((await run(process.execPath, args, { cwd: ROOT })).stdout);
+    expect(second).toMatchObject({ pagesWritten: 0, pagesUnchanged: first.pagesWritten, rfcs: 4 });
+    expect(typeof second.durationMs).toBe('number');
+    await expect(
+      run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'site', '--out', out], { cwd: ROOT }),
+    ).rejects.toMatchObject({
+      code: 2,
+    });
+  });
+});
