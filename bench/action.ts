@@ -37,8 +37,8 @@ async function once(indexJs: string, tmp: string): Promise<Sample> {
     GITHUB_WORKSPACE: tmp,
     GITHUB_OUTPUT: output,
     GITHUB_STEP_SUMMARY: summary,
-    'INPUT_COMMAND': 'bench-no-such-command',
-    'INPUT_TOKEN': 'bench-token',
+    INPUT_COMMAND: 'bench-no-such-command',
+    INPUT_TOKEN: 'bench-token',
     'INPUT_CACHE-BRANCH': 'rfc-cache',
   };
   const started = performance.now();
@@ -72,7 +72,9 @@ export async function main(argv: string[]): Promise<void> {
     let dist = values.dist;
     if (!dist) {
       dist = join(tmp, 'dist');
-      await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--out', dist], { cwd: ROOT });
+      await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--out', dist], {
+        cwd: ROOT,
+      });
     }
     const indexJs = join(dist, 'index.js');
     const size = (await stat(indexJs)).size;

@@ -30,13 +30,8 @@ const bindingsBesideBundle = {
     b.onResolve({ filter: /^bindings$/ }, () => ({ path: 'bindings', namespace: 'rfc-bindings' }));
     b.onLoad({ filter: /.*/, namespace: 'rfc-bindings' }, () => ({
       loader: 'js',
-      contents: [
-        "import { createRequire } from 'node:module';",
-        'const load = createRequire(import.meta.url);',
-        'export default function bindings(name) {',
-        '  return load(`./${name}`);',
-        '}',
-      ].join('\n'),
+      // CommonJS, as better-sqlite3 calls it with require(); `__rfcRequire` comes from the banner.
+      contents: "module.exports = function bindings(name) { return __rfcRequire('./' + name); };",
     }));
   },
 };
@@ -57,7 +52,7 @@ await build({
   logLevel: 'warning',
   // CommonJS dependencies call require(); in an ESM bundle it must be made.
   banner: {
-    js: "import { createRequire as __rfcCreateRequire } from 'node:module'; const require = __rfcCreateRequire(import.meta.url);",
+    js: "import { createRequire as __rfcCreateRequire } from 'node:module'; const __rfcRequire = __rfcCreateRequire(import.meta.url); const require = __rfcRequire;",
   },
   plugins: [bindingsBesideBundle],
 });
@@ -74,4 +69,6 @@ const native = {
 };
 await writeFile(join(out, 'native.json'), `${JSON.stringify(native, null, 2)}\n`);
 await writeFile(join(out, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
-process.stdout.write(`built ${out} in ${Math.round(performance.now() - started)} ms (node ABI ${native.abi})\n`);
+process.stdout.write(
+  `built ${out} in ${Math.round(performance.now() - started)} ms (node ABI ${native.abi})\n`,
+);

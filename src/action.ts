@@ -58,7 +58,9 @@ async function main(): Promise<void> {
   }
   const base = report.fileBase;
   await writeSummary(
-    renderSummary(options.command, report, failure ? describe(failure) : null, (f) => (base ? base + f : null)),
+    renderSummary(options.command, report, failure ? describe(failure) : null, (f) =>
+      base ? base + f : null,
+    ),
   );
   summaryWritten = true;
   if (failure) throw failure;
@@ -67,7 +69,8 @@ async function main(): Promise<void> {
 /** The message and its causes, one per line: the outermost says what to do. */
 function describe(e: Error): string {
   const lines = [e.message];
-  for (let c = e.cause; c instanceof Error && lines.length < 5; c = c.cause) lines.push(`caused by: ${c.message}`);
+  for (let c = e.cause; c instanceof Error && lines.length < 5; c = c.cause)
+    lines.push(`caused by: ${c.message}`);
   return lines.join('\n');
 }
 

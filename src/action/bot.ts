@@ -6,7 +6,13 @@
  */
 import { classifyBranch } from '../entry/branches.ts';
 import { type Ack, type Command, GateInputError, type OpName } from '../gate/index.ts';
-import { parseSlashCommands, type SlashCommand, type SlashLine, slashHelp, slashUsage } from '../gate/slash.ts';
+import {
+  parseSlashCommands,
+  type SlashCommand,
+  type SlashLine,
+  slashHelp,
+  slashUsage,
+} from '../gate/slash.ts';
 
 /** What the bot needs to know about the comment, from the issue_comment payload (and the PR). */
 export interface CommentContext {
@@ -24,7 +30,14 @@ export interface CommentContext {
 
 /** One planned step for one `/rfc` line: a gate command, or only a reply. */
 export type BotStep =
-  | { kind: 'command'; line: number; text: string; verb: SlashCommand['verb']; command: Command; usage: string }
+  | {
+      kind: 'command';
+      line: number;
+      text: string;
+      verb: SlashCommand['verb'];
+      command: Command;
+      usage: string;
+    }
   | { kind: 'reply'; line: number; text: string; body: string };
 
 const SOURCE = 'slash-command';
@@ -57,7 +70,14 @@ export function planLine(ctx: CommentContext, parsed: SlashLine): BotStep {
     text,
     verb: c.verb,
     usage,
-    command: { op, repo: ctx.repo, payload, actor: ctx.author, source: SOURCE, request: requestOf(ctx, c.line) },
+    command: {
+      op,
+      repo: ctx.repo,
+      payload,
+      actor: ctx.author,
+      source: SOURCE,
+      request: requestOf(ctx, c.line),
+    },
   });
   const needSlug = (): BotStep => ({
     kind: 'reply',
@@ -103,22 +123,39 @@ export function planComment(ctx: CommentContext): BotStep[] {
   return parseSlashCommands(ctx.commentBody).map((l) => planLine(ctx, l));
 }
 
-/** The reply to a command the gate ran. */
+const DONE: Partial<Record<OpName, string>> = {
+  propose_rfc: 'opened the proposal PR',
+  open_claim_pr: 'opened the claim PR',
+  start_edit_branch: 'created the edit branch',
+  graduate_rfc: 'graduated the RFC',
+  withdraw_rfc: 'withdrew the RFC',
+  withdraw_branch_pr: 'withdrew the PR',
+  merge_pr: 'merged the PR',
+};
+
+/**
+ * The reply to a command the gate ran. A success is worded from the operation and its
+ * target only, never from the acknowledgement's message, which differs on a replay: the
+ * reply of a re-run must be the same payload, or the gate would refuse it.
+ */
 export function ackReply(step: Extract<BotStep, { kind: 'command' }>, ack: Ack): string {
-  const where = ack.url ? ` ${ack.url}` : ack.number ? ` #${ack.number}` : '';
-  if (ack.success) return `\`${step.text}\`: done. ${ack.message}${where}`;
+  const where = ack.url ? `: ${ack.url}` : ack.number ? `: #${ack.number}` : '';
+  if (ack.success) return `\`${step.text}\`: done, ${DONE[step.command.op] ?? step.command.op}${where}`;
   return `\`${step.text}\`: not done: ${ack.message}.\n\nUsage: \`${step.usage}\``;
 }
 
+/** How a line turned out; part of the reply's request, so a later different outcome gets its own reply. */
+export type ReplyKind = 'done' | 'not-done' | 'usage';
+
 /** The gate command that posts `body` as the reply to line `line` of the comment. */
-export function replyCommand(ctx: CommentContext, line: number, body: string): Command {
+export function replyCommand(ctx: CommentContext, line: number, kind: ReplyKind, body: string): Command {
   return {
     op: 'add_comment',
     repo: ctx.repo,
     payload: { number: ctx.issueNumber, body: `@${ctx.author} ${body}` },
     actor: ctx.author,
     source: SOURCE,
-    request: `${requestOf(ctx, line)}:reply`,
+    request: `${requestOf(ctx, line)}:reply:${kind}`,
   };
 }
 
@@ -138,7 +175,8 @@ export async function runComment(
   const out: LineResult[] = [];
   for (const step of planComment(ctx)) {
     if (step.kind === 'reply') {
-      out.push({ line: step.line, text: step.text, ack: null, reply: await deps.gate(replyCommand(ctx, step.line, step.body)) });
+      const reply = await deps.gate(replyCommand(ctx, step.line, 'usage', step.body));
+      out.push({ line: step.line, text: step.text, ack: null, reply });
       continue;
     }
     let ack: Ack;
@@ -147,14 +185,17 @@ export async function runComment(
     } catch (e) {
       if (!(e instanceof GateInputError)) throw e;
       const body = errorReply(step.text, e.message, step.usage);
-      out.push({ line: step.line, text: step.text, ack: null, reply: await deps.gate(replyCommand(ctx, step.line, body)) });
+      const reply = await deps.gate(replyCommand(ctx, step.line, 'usage', body));
+      out.push({ line: step.line, text: step.text, ack: null, reply });
       continue;
     }
     out.push({
       line: step.line,
       text: step.text,
       ack,
-      reply: await deps.gate(replyCommand(ctx, step.line, ackReply(step, ack))),
+      reply: await deps.gate(
+        replyCommand(ctx, step.line, ack.success ? 'done' : 'not-done', ackReply(step, ack)),
+      ),
     });
   }
   return out;

@@ -19,15 +19,24 @@ export interface BranchDirOptions {
   into: string;
 }
 
-export type BranchDirResult = { outcome: 'missing-branch' } | { outcome: 'read'; commit: string; files: string[] };
+export type BranchDirResult =
+  | { outcome: 'missing-branch' }
+  | { outcome: 'read'; commit: string; files: string[] };
 
 /** Makes `into` hold the files of `dir/` on `branch`, downloading only those whose content differs. */
-export async function readBranchDir(o: BranchDirOptions, deps: { gitea: GiteaClient }): Promise<BranchDirResult> {
+export async function readBranchDir(
+  o: BranchDirOptions,
+  deps: { gitea: GiteaClient },
+): Promise<BranchDirResult> {
   let commit: string;
   try {
-    const res = await deps.gitea.request<{ commit: { id: string } }>('GET', '/repos/{owner}/{repo}/branches/{branch}', {
-      path: { owner: o.owner, repo: o.repo, branch: o.branch },
-    });
+    const res = await deps.gitea.request<{ commit: { id: string } }>(
+      'GET',
+      '/repos/{owner}/{repo}/branches/{branch}',
+      {
+        path: { owner: o.owner, repo: o.repo, branch: o.branch },
+      },
+    );
     commit = res.data.commit.id;
   } catch (e) {
     if (e instanceof NotFoundError) return { outcome: 'missing-branch' };
@@ -44,7 +53,8 @@ export async function readBranchDir(o: BranchDirOptions, deps: { gitea: GiteaCli
       query: { recursive: true, page, per_page: 1000 },
     });
     const tree = res.data.tree ?? [];
-    for (const e of tree) if (e.type === 'blob' && e.path.startsWith(prefix)) blobs.push({ path: e.path, sha: e.sha });
+    for (const e of tree)
+      if (e.type === 'blob' && e.path.startsWith(prefix)) blobs.push({ path: e.path, sha: e.sha });
     if (!res.data.truncated || tree.length === 0) break;
   }
   const files: string[] = [];

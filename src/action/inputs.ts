@@ -72,7 +72,10 @@ export interface ActionOptions {
   actor: string;
   eventName: string;
   eventPath: string | null;
-  /** `<run id>.<attempt>`: the request a dispatched operation answers */
+  /**
+   * `run:<run id>`: the request a dispatched operation answers. The attempt is left out on
+   * purpose: re-running a run (a new attempt) must find the first attempt's write, not repeat it.
+   */
   runRequest: string;
   /** absolute directory relative paths resolve against */
   workspace: string;
@@ -107,6 +110,7 @@ export function readOptions(input: (name: InputName) => string, env: RunnerEnv, 
   if (!token) {
     throw new ActionInputError(
       'token',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an Actions expression the user writes
       'input "token" is empty: pass "token: ${{ github.token }}" (the default) or a personal access token',
     );
   }
@@ -152,7 +156,11 @@ export function readOptions(input: (name: InputName) => string, env: RunnerEnv, 
     throw new ActionInputError('op-input', 'input "op-input" must be a JSON object such as {"number": 3}');
   }
   const actor = env.GITHUB_ACTOR ?? '';
-  if (!actor) throw new ActionInputError('GITHUB_ACTOR', 'GITHUB_ACTOR is not set: run the action inside a workflow job');
+  if (!actor)
+    throw new ActionInputError(
+      'GITHUB_ACTOR',
+      'GITHUB_ACTOR is not set: run the action inside a workflow job',
+    );
   const workspace = env.GITHUB_WORKSPACE || cwd;
   return {
     command: command as ActionCommand,
@@ -174,7 +182,7 @@ export function readOptions(input: (name: InputName) => string, env: RunnerEnv, 
     actor,
     eventName: env.GITHUB_EVENT_NAME ?? '',
     eventPath: env.GITHUB_EVENT_PATH || null,
-    runRequest: `${env.GITHUB_RUN_ID ?? '0'}.${env.GITHUB_RUN_ATTEMPT ?? '1'}`,
+    runRequest: `run:${env.GITHUB_RUN_ID ?? '0'}`,
     workspace,
   };
 }

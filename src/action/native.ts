@@ -36,7 +36,8 @@ export const NEEDS_SQLITE: Record<ActionCommand, boolean> = {
 /** Checks the addon against the running node; `build` is null when running from source (no bundle). */
 export function checkNative(command: ActionCommand, build: NativeBuild | null, rt: NodeRuntime): NativeCheck {
   if (build === null || !NEEDS_SQLITE[command]) return { ok: true };
-  if (build.abi === rt.modules && build.platform === rt.platform && build.arch === rt.arch) return { ok: true };
+  if (build.abi === rt.modules && build.platform === rt.platform && build.arch === rt.arch)
+    return { ok: true };
   return {
     ok: false,
     message:

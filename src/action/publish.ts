@@ -29,7 +29,11 @@ export interface PublishDeps {
 
 export type PublishResult =
   | { outcome: 'unchanged'; commit: string }
-  | { outcome: 'created' | 'updated'; commit: string; files: { create: number; update: number; delete: number } };
+  | {
+      outcome: 'created' | 'updated';
+      commit: string;
+      files: { create: number; update: number; delete: number };
+    };
 
 interface TreeEntry {
   path: string;
@@ -57,9 +61,13 @@ async function listFiles(dir: string): Promise<Map<string, Buffer>> {
 
 async function branchHead(deps: PublishDeps, o: PublishOptions, branch: string): Promise<string | null> {
   try {
-    const res = await deps.gitea.request<{ commit: { id: string } }>('GET', '/repos/{owner}/{repo}/branches/{branch}', {
-      path: { owner: o.owner, repo: o.repo, branch },
-    });
+    const res = await deps.gitea.request<{ commit: { id: string } }>(
+      'GET',
+      '/repos/{owner}/{repo}/branches/{branch}',
+      {
+        path: { owner: o.owner, repo: o.repo, branch },
+      },
+    );
     return res.data.commit.id;
   } catch (e) {
     if (e instanceof NotFoundError) return null;
@@ -74,7 +82,10 @@ async function treeBlobs(deps: PublishDeps, o: PublishOptions, commit: string): 
     const res = await deps.gitea.request<{ tree: TreeEntry[] | null; truncated: boolean }>(
       'GET',
       '/repos/{owner}/{repo}/git/trees/{sha}',
-      { path: { owner: o.owner, repo: o.repo, sha: commit }, query: { recursive: true, page, per_page: 1000 } },
+      {
+        path: { owner: o.owner, repo: o.repo, sha: commit },
+        query: { recursive: true, page, per_page: 1000 },
+      },
     );
     for (const e of res.data.tree ?? []) if (e.type === 'blob') out.set(e.path, e.sha);
     if (!res.data.truncated || (res.data.tree ?? []).length === 0) return out;
@@ -90,7 +101,11 @@ async function defaultBranch(deps: PublishDeps, o: PublishOptions): Promise<stri
 
 type FileOp = { operation: 'create' | 'update' | 'delete'; path: string; sha?: string; content?: string };
 
-async function attempt(o: PublishOptions, deps: PublishDeps, local: Map<string, Buffer>): Promise<PublishResult> {
+async function attempt(
+  o: PublishOptions,
+  deps: PublishDeps,
+  local: Map<string, Buffer>,
+): Promise<PublishResult> {
   const head = await branchHead(deps, o, o.branch);
   // A missing branch is made from the default branch in the same commit, deleting its files.
   const base = head ?? (await branchHead(deps, o, await defaultBranch(deps, o)));
@@ -105,7 +120,8 @@ async function attempt(o: PublishOptions, deps: PublishDeps, local: Map<string, 
   for (const [path, bytes] of local) {
     const sha = remote.get(path);
     if (sha === undefined) ops.push({ operation: 'create', path, content: bytes.toString('base64') });
-    else if (sha !== blobSha(bytes)) ops.push({ operation: 'update', path, sha, content: bytes.toString('base64') });
+    else if (sha !== blobSha(bytes))
+      ops.push({ operation: 'update', path, sha, content: bytes.toString('base64') });
   }
   for (const [path, sha] of remote) if (!local.has(path)) ops.push({ operation: 'delete', path, sha });
   if (head !== null && ops.length === 0) return { outcome: 'unchanged', commit: head };
@@ -114,10 +130,14 @@ async function attempt(o: PublishOptions, deps: PublishDeps, local: Map<string, 
     body.branch = await defaultBranch(deps, o);
     body.new_branch = o.branch;
   } else body.branch = o.branch;
-  const res = await deps.gitea.request<{ commit: { sha: string } }>('POST', '/repos/{owner}/{repo}/contents', {
-    path: { owner: o.owner, repo: o.repo },
-    body,
-  });
+  const res = await deps.gitea.request<{ commit: { sha: string } }>(
+    'POST',
+    '/repos/{owner}/{repo}/contents',
+    {
+      path: { owner: o.owner, repo: o.repo },
+      body,
+    },
+  );
   const count = (op: FileOp['operation']) => ops.filter((f) => f.operation === op).length;
   return {
     outcome: head === null ? 'created' : 'updated',
@@ -133,17 +153,22 @@ export async function publishDir(options: PublishOptions, deps: PublishDeps): Pr
   for (const [path, bytes] of await listFiles(options.dir)) {
     if (!options.exclude?.(path)) local.set(prefix + path, bytes);
   }
-  if (local.size === 0) throw new Error(`site directory "${options.dir}" is empty: build the site before publishing`);
+  if (local.size === 0)
+    throw new Error(`site directory "${options.dir}" is empty: build the site before publishing`);
   for (let i = 1; ; i++) {
     try {
       return await attempt(options, deps, local);
     } catch (e) {
       // Another run published meanwhile (stale sha: 409/422), or the answer was lost: compare again.
-      const retry = e instanceof ConflictError || e instanceof UnprocessableError || e instanceof OutcomeUnknownError;
+      const retry =
+        e instanceof ConflictError || e instanceof UnprocessableError || e instanceof OutcomeUnknownError;
       if (!retry || i >= 3) {
-        throw new Error(`cannot publish "${options.dir}" to branch "${options.branch}" of ${options.owner}/${options.repo}`, {
-          cause: e,
-        });
+        throw new Error(
+          `cannot publish "${options.dir}" to branch "${options.branch}" of ${options.owner}/${options.repo}`,
+          {
+            cause: e,
+          },
+        );
       }
     }
   }

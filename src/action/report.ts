@@ -90,7 +90,8 @@ export function renderSummary(
   out.push(`### Written (${report.writes.length})`, '');
   if (report.writes.length === 0) out.push('Nothing was written.', '');
   else {
-    for (const w of report.writes) out.push(`- ${link(w.what, w.url)}${w.prior ? ' (already done earlier; not written again)' : ''}`);
+    for (const w of report.writes)
+      out.push(`- ${link(w.what, w.url)}${w.prior ? ' (already done earlier; not written again)' : ''}`);
     out.push('');
   }
   out.push(`### Problems (${report.problems.length})`, '');

@@ -2,7 +2,7 @@
  * The action's orchestration: one `run(options, deps)` per command, all recording into the
  * run's report. `runAction` dispatches on `options.command`.
  */
-import { cp, mkdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { readArtifact } from '../cache/artifact.ts';
 import type { Artifact } from '../cache/model.ts';
@@ -45,7 +45,7 @@ export function inWorkspace(options: ActionOptions, path: string): string {
   return isAbsolute(path) ? path : join(options.workspace, path);
 }
 
-/** Reads the committed artifact from the cache branch into the workspace's artifact dir. */
+/** Reads the committed artifact from the cache branch into the workspace's artifact dir; null when there is none yet. */
 export async function pullArtifact(options: ActionOptions, deps: ActionDeps): Promise<Artifact | null> {
   const into = inWorkspace(options, options.artifactDir);
   await mkdir(into, { recursive: true });
@@ -53,7 +53,8 @@ export async function pullArtifact(options: ActionOptions, deps: ActionDeps): Pr
     { owner: options.owner, repo: options.repo, branch: options.cacheBranch, dir: options.artifactDir, into },
     deps,
   );
-  if (res.outcome === 'missing-branch' || res.files.length === 0) return null;
+  // The branch may hold the gate's audit log alone, before the first sweep.
+  if (res.outcome === 'missing-branch' || !res.files.includes('meta.json')) return null;
   return readArtifact(into);
 }
 
@@ -98,7 +99,8 @@ export async function runPublish(options: ActionOptions, deps: ActionDeps): Prom
       deps,
     );
     const url = `${options.giteaUrl}/${options.owner}/${options.repo}/src/branch/${options.publishBranch}`;
-    if (res.outcome === 'unchanged') deps.report.note(`Branch "${options.publishBranch}" already holds this site.`);
+    if (res.outcome === 'unchanged')
+      deps.report.note(`Branch "${options.publishBranch}" already holds this site.`);
     else {
       deps.report.wrote(
         `${res.outcome === 'created' ? 'created' : 'updated'} branch "${options.publishBranch}": ${res.files.create} added, ${res.files.update} changed, ${res.files.delete} removed`,
@@ -123,7 +125,11 @@ function notCommitted(path: string): boolean {
 }
 
 /** Commits the workspace artifact to the cache branch when it differs; records the outcome. */
-export async function commitArtifactDir(options: ActionOptions, deps: ActionDeps, why: string): Promise<boolean> {
+export async function commitArtifactDir(
+  options: ActionOptions,
+  deps: ActionDeps,
+  why: string,
+): Promise<boolean> {
   if (!options.commit) return false;
   const res = await publishDir(
     {
@@ -154,8 +160,15 @@ async function botLogin(deps: ActionDeps): Promise<string | undefined> {
   return res.data.login;
 }
 
-/** Sweeps Gitea into the workspace artifact (incrementally from what is there unless `full`); reports it. */
+/**
+ * Sweeps Gitea into the workspace artifact (incrementally from what is there unless `full`);
+ * reports it. A sweep whose only change is meta.json's cursors keeps the committed meta.json:
+ * the meta repo's `updated_at` cursor moves with every commit to the cache or site branch, so
+ * committing it would make each run commit again. The next sweep re-derives it, a few reads more.
+ */
 async function sweep(options: ActionOptions, deps: ActionDeps, full: boolean) {
+  const metaPath = join(inWorkspace(options, options.artifactDir), 'meta.json');
+  const before = await readFile(metaPath, 'utf8').catch(() => null);
   const res = await reconcile(
     {
       out: inWorkspace(options, options.artifactDir),
@@ -173,6 +186,23 @@ async function sweep(options: ActionOptions, deps: ActionDeps, full: boolean) {
   deps.report.problems = res.problems;
   deps.report.output('problems', String(res.problems.length));
   deps.report.note(`${res.mode} sweep; entries read from ${res.entrySource}.`);
+  if (
+    before !== null &&
+    res.written.length === 1 &&
+    res.written[0] === 'meta.json' &&
+    res.removed.length === 0
+  ) {
+    const after = await readFile(metaPath, 'utf8');
+    const { cursors: _a, ...a } = JSON.parse(before) as Record<string, unknown>;
+    const { cursors: _b, ...b } = JSON.parse(after) as Record<string, unknown>;
+    if (JSON.stringify(a) === JSON.stringify(b)) {
+      await writeFile(metaPath, before);
+      deps.report.note('Only the sweep cursors moved: nothing to commit.');
+      return { ...res, changed: false, written: [] };
+    }
+  }
+  if (res.changed)
+    deps.report.note(`Artifact files changed: ${[...res.written, ...res.removed].join(', ')}.`);
   return res;
 }
 
@@ -184,7 +214,8 @@ export async function runReconcile(options: ActionOptions, deps: ActionDeps): Pr
   const res = await sweep(options, deps, options.full);
   const committed = await commitArtifactDir(options, deps, `${res.mode} sweep`);
   if (!options.commit && res.changed) deps.report.output('changed', 'true');
-  if (!committed && options.commit) deps.report.note(`The artifact in "${options.cacheBranch}" is already current.`);
+  if (!committed && options.commit)
+    deps.report.note(`The artifact in "${options.cacheBranch}" is already current.`);
 }
 
 /**
@@ -233,7 +264,7 @@ export async function runGateCommand(options: ActionOptions, deps: ActionDeps): 
         payload: options.opInput,
         actor: options.actor,
         source: 'dispatch',
-        request: `run:${options.runRequest}`,
+        request: options.runRequest,
       });
     } else {
       const ctx = await commentContext(options, deps);
@@ -265,7 +296,8 @@ async function commentContext(options: ActionOptions, deps: ActionDeps): Promise
       `command "gate" without "op" reads slash commands from an issue_comment event, but this run is "${options.eventName}": set "op" (and "op-input") for workflow_dispatch`,
     );
   }
-  if (!options.eventPath) throw new Error('GITHUB_EVENT_PATH is not set: run the action inside a workflow job');
+  if (!options.eventPath)
+    throw new Error('GITHUB_EVENT_PATH is not set: run the action inside a workflow job');
   const payload = JSON.parse(await readFile(options.eventPath, 'utf8')) as IssueCommentPayload;
   if (payload.action && payload.action !== 'created') {
     deps.report.note(`Comment ${payload.action}: only new comments run commands.`);
@@ -275,14 +307,18 @@ async function commentContext(options: ActionOptions, deps: ActionDeps): Promise
   if (!issue || !comment) throw new Error(`event file "${options.eventPath}" has no "issue" or "comment"`);
   const bot = await botLogin(deps);
   if (bot && comment.user.login.toLowerCase() === bot.toLowerCase()) {
-    deps.report.note('The comment is the bot\'s own: nothing to do.');
+    deps.report.note("The comment is the bot's own: nothing to do.");
     return null;
   }
   let prHead: string | null = null;
   if (issue.pull_request || payload.is_pull) {
-    const pr = await deps.gitea.request<{ head: { ref: string } }>('GET', '/repos/{owner}/{repo}/pulls/{index}', {
-      path: { owner: options.owner, repo: options.repo, index: issue.number },
-    });
+    const pr = await deps.gitea.request<{ head: { ref: string } }>(
+      'GET',
+      '/repos/{owner}/{repo}/pulls/{index}',
+      {
+        path: { owner: options.owner, repo: options.repo, index: issue.number },
+      },
+    );
     prHead = pr.data.head.ref;
   }
   return {

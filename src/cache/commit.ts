@@ -131,7 +131,36 @@ async function copyArtifact(out: string, dest: string): Promise<void> {
   }
 }
 
-/** Commits `out` to the branch; `unchanged` (no commit) when the branch already holds the same files. */
+function withoutCursors(text: string): string {
+  const meta = JSON.parse(text) as { cursors?: unknown };
+  delete meta.cursors;
+  return JSON.stringify(meta);
+}
+
+/**
+ * True when the staged tree equals the tip's, or differs only in `meta.json` cursors. Our own
+ * commit moves the meta repo's `updated_at`, so the next sweep always sees a new cursor; a
+ * cursor-only change is not worth a commit (the next sweep re-checks from the older cursor).
+ */
+async function onlyCursorsMoved(
+  work: string,
+  path: string,
+  env: NodeJS.ProcessEnv,
+  tip: string | null,
+): Promise<boolean> {
+  const names = (await mustGit(work, ['diff', '--cached', '--name-only'], env))
+    .split('\n')
+    .filter((l) => l !== '');
+  if (names.length === 0) return true;
+  const metaPath = `${path}/meta.json`;
+  if (tip === null || names.length !== 1 || names[0] !== metaPath) return false;
+  const before = await runGit(work, ['show', `${tip}:${metaPath}`], env);
+  if (before.code !== 0) return false;
+  const after = await readFile(join(work, metaPath), 'utf8');
+  return withoutCursors(before.stdout) === withoutCursors(after);
+}
+
+/** Commits `out` to the branch; `unchanged` (no commit) when the branch already holds the same files, cursors aside. */
 export async function commitArtifact(options: CommitOptions): Promise<CommitOutcome> {
   const branch = options.branch ?? 'rfc-cache';
   const path = options.path ?? 'cache-artifacts';
@@ -169,8 +198,9 @@ export async function commitArtifact(options: CommitOptions): Promise<CommitOutc
       lastTip = tip;
       await copyArtifact(options.out, join(work, path));
       await mustGit(work, ['add', '-A', '--', path], env);
-      const diff = await runGit(work, ['diff', '--cached', '--quiet'], env);
-      if (diff.code === 0) return { result: 'unchanged', commit: tip, attempts: attempt };
+      if (await onlyCursorsMoved(work, path, env, tip)) {
+        return { result: 'unchanged', commit: tip, attempts: attempt };
+      }
       await mustGit(
         work,
         [

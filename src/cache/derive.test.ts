@@ -382,6 +382,11 @@ describe('rule: PR kinds come from the branch name, slash and dash forms', () =>
     if (slug === 'x') expect(attached).toHaveLength(1);
     else expect(a.unattached).toHaveLength(1);
   });
+  it('reads the branch from head.label once Gitea reports refs/pull/N/head (branch deleted)', () => {
+    const m = mirror();
+    addPull(m, META, pull(7, 'refs/pull/7/head', { head: { ref: 'refs/pull/7/head', label: 'claim/x' } }));
+    expect([...m.pulls.values()].map((p) => [p.head, p.kind])).toEqual([['claim/x', 'claim']]);
+  });
   it('ignores meta PRs whose branch names no slug', () => {
     const m = mirror();
     addPull(m, META, pull(6, 'fix-readme'));

@@ -92,7 +92,7 @@ export interface GiteaPull {
   state?: string;
   merged?: boolean;
   user?: { login?: string } | null;
-  head?: { ref?: string } | null;
+  head?: { ref?: string; label?: string } | null;
   base?: { ref?: string } | null;
   html_url?: string;
   created_at?: string;
@@ -100,6 +100,18 @@ export interface GiteaPull {
   merged_at?: string | null;
   closed_at?: string | null;
   merged_by?: { login?: string } | null;
+}
+
+/**
+ * The head branch name of a pull. Once the head branch is deleted Gitea reports `head.ref` as
+ * `refs/pull/N/head` and keeps the branch in `head.label` (`owner:branch` for a fork).
+ */
+export function headBranch(p: GiteaPull): string {
+  const ref = p.head?.ref ?? '';
+  if (!ref.startsWith('refs/pull/')) return ref;
+  const label = p.head?.label ?? '';
+  const colon = label.indexOf(':');
+  return colon >= 0 ? label.slice(colon + 1) : label;
 }
 
 /** The raw PR record of a Gitea pull: derived fields hold their Gitea-only values until `finalizePrs`. */
@@ -112,7 +124,7 @@ export function pullToRecord(repo: string, kind: ChangeKind, p: GiteaPull): PrRe
     number: p.number,
     title: p.title ?? '',
     kind,
-    head: p.head?.ref ?? '',
+    head: headBranch(p),
     base: p.base?.ref ?? '',
     state: giteaState,
     openedBy: author,

@@ -14,6 +14,7 @@ import {
   buildArtifact,
   type EntryOutcome,
   type EntryState,
+  headBranch,
   type Mirror,
   metaKind,
   mirrorFromArtifact,
@@ -324,7 +325,7 @@ export function countsOf(a: Artifact): ReconcileResult['counts'] {
 /** Adds a Gitea pull to the mirror when it belongs there (meta PRs must name a slug). */
 export function addPull(m: Mirror, repo: string, p: import('./derive.ts').GiteaPull): void {
   if (repo === m.metaRepo) {
-    const k = metaKind(p.head?.ref ?? '');
+    const k = metaKind(headBranch(p));
     if (k.slug === null) return;
     m.pulls.set(prKey(repo, p.number), pullToRecord(repo, k.kind, p));
   } else {

@@ -1,5 +1,6 @@
 /** `rfc-actions gate <op> --input JSON --as LOGIN --request ID [--json]`: one bot operation through the gate. */
 import { GateInputError, isOpName, OP_NAMES, opsUsage, runGate } from '../gate/index.ts';
+import { cacheRefresher } from '../gate/refresh.ts';
 import { GiteaClient } from '../gitea/client.ts';
 import {
   CliUsageError,
@@ -22,6 +23,7 @@ options:
   --source NAME     the kind of caller (default: cli)
   --bot-token TOKEN a bot user's token; graduate_rfc creates the RFC repo with it (env GATE_BOT_TOKEN)
   --out DIR         the artifact directory holding audit.jsonl (default: cache-artifacts)
+  --no-refresh      skip the targeted cache refresh of --out after a write
   --json            print the acknowledgement as one JSON object
 ${CONNECTION_USAGE}`;
 
@@ -39,6 +41,7 @@ const OPTIONS = {
   'bot-token': { type: 'string' },
   out: { type: 'string', default: 'cache-artifacts' },
   json: { type: 'boolean', default: false },
+  'no-refresh': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -69,18 +72,20 @@ export async function main(argv: string[]): Promise<number> {
   const botToken = values['bot-token'] ?? process.env.GATE_BOT_TOKEN;
   const gitea = new GiteaClient({ baseUrl: conn.giteaUrl, token: conn.token });
   const botGitea = botToken ? new GiteaClient({ baseUrl: conn.giteaUrl, token: botToken }) : undefined;
+  const metaRepo = `${conn.owner}/${conn.repo}`;
+  const afterWrite = values['no-refresh'] ? undefined : cacheRefresher({ client: gitea, out: values.out, metaRepo });
   let ack: Awaited<ReturnType<typeof runGate>>;
   try {
     ack = await runGate(
       {
         op,
-        repo: `${conn.owner}/${conn.repo}`,
+        repo: metaRepo,
         payload: payload as Record<string, unknown>,
         actor: values.as,
         source: values.source,
         request: values.request,
       },
-      { gitea, botGitea, clock: { now: () => new Date() }, auditDir: values.out },
+      { gitea, botGitea, clock: { now: () => new Date() }, auditDir: values.out, ...(afterWrite ? { afterWrite } : {}) },
     );
   } catch (e) {
     if (e instanceof GateInputError) throw new CliUsageError(e.message, text);

@@ -412,7 +412,7 @@ export class OpContext {
    */
   async ensurePull(
     repo: string,
-    opts: { head: string; base: string; title: string; body: string },
+    opts: { head: string; base: string; title: string; body: string; freshHead?: boolean },
   ): Promise<OpOutcome> {
     const adopt = (pr: GiteaIssue, created: boolean): OpOutcome => {
       this.touch({ kind: 'pull', repo, number: pr.number });
@@ -430,7 +430,8 @@ export class OpContext {
           'withdraw or merge it first, or use another branch',
       );
     };
-    const existing = await this.findPullByHead(repo, opts.base, opts.head);
+    // A head this call just created cannot have a PR yet; the 409 below covers a racing twin.
+    const existing = opts.freshHead ? null : await this.findPullByHead(repo, opts.base, opts.head);
     if (
       existing &&
       (existing.state === 'open' ||

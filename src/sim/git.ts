@@ -5,9 +5,9 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
@@ -311,7 +311,7 @@ export class GitRepos {
       const hit = this.objects.get(key);
       if (hit) return hit;
     }
-    const obj = await this.catFile(gitDir).read(name);
+    const obj = (full ? readLoose(gitDir, name) : null) ?? (await this.catFile(gitDir).read(name));
     if (obj && full) this.cache(key, obj);
     return obj;
   }
@@ -515,6 +515,80 @@ export class GitRepos {
     return this.diffTrees(gitDir, parent?.tree ?? null, c.tree);
   }
 
+  /** The entry at `path` under a tree sha, or null. */
+  async entryInTree(gitDir: string, treeSha: string, path: string): Promise<TreeEntry | null> {
+    let entry: TreeEntry = { mode: '040000', name: '', sha: treeSha, type: 'tree' };
+    for (const part of path.split('/').filter((p) => p !== '')) {
+      if (entry.type !== 'tree') return null;
+      const next = (await this.readTree(gitDir, entry.sha))?.find((e) => e.name === part);
+      if (!next) return null;
+      entry = next;
+    }
+    return entry;
+  }
+
+  /**
+   * The newest commit from `from` that changed `path`, like `git rev-list -1 from -- path` with
+   * git's default history simplification: follow the first parent the path is unchanged against
+   * (TREESAME); a commit that differs from every parent is the answer.
+   */
+  async lastCommitTouching(gitDir: string, from: string, path: string): Promise<string> {
+    const same = (a: TreeEntry | null, b: TreeEntry | null) =>
+      a === null ? b === null : b !== null && a.sha === b.sha && a.mode === b.mode;
+    let sha = from;
+    for (;;) {
+      const c = await this.readCommit(gitDir, sha);
+      if (!c || c.parents.length === 0) return sha;
+      const mine = await this.entryInTree(gitDir, c.tree, path);
+      let next: string | null = null;
+      for (const p of c.parents) {
+        const pc = await this.readCommit(gitDir, p);
+        if (pc && same(mine, await this.entryInTree(gitDir, pc.tree, path))) {
+          next = p;
+          break;
+        }
+      }
+      if (next === null) return sha;
+      sha = next;
+    }
+  }
+
+  /**
+   * Commits reachable from `from` but not from `not`, newest committer date first (git's
+   * default `rev-list` order), at most `limit`; walked in-process over the object cache.
+   */
+  async walk(gitDir: string, opts: { from: string; not?: string | null; limit?: number }): Promise<string[]> {
+    const flags = new Map<string, boolean>();
+    const times = new Map<string, number>();
+    const inserted = new Map<string, number>();
+    const queue: string[] = [];
+    const order: string[] = [];
+    const push = async (sha: string, uninteresting: boolean) => {
+      const known = flags.get(sha);
+      if (known === true || (known === false && !uninteresting)) return;
+      flags.set(sha, uninteresting);
+      const c = await this.readCommit(gitDir, sha);
+      times.set(sha, c?.committer.when ?? 0);
+      inserted.set(sha, inserted.size);
+      queue.push(sha);
+    };
+    await push(opts.from, false);
+    if (opts.not) await push(opts.not, true);
+    const onlyUninteresting = () => queue.every((q) => flags.get(q) === true);
+    while (queue.length > 0 && !(opts.not && onlyUninteresting())) {
+      // Newest first; equal dates in insertion order, like git's commit-date priority queue.
+      queue.sort((a, b) => (times.get(a) ?? 0) - (times.get(b) ?? 0) || inserted.get(b)! - inserted.get(a)!);
+      const sha = queue.pop()!;
+      const uninteresting = flags.get(sha) === true;
+      if (!uninteresting) order.push(sha);
+      if (!opts.not && opts.limit !== undefined && order.length >= opts.limit) break;
+      const c = await this.readCommit(gitDir, sha);
+      for (const p of c?.parents ?? []) await push(p, uninteresting);
+    }
+    const out = order.filter((sha, i) => flags.get(sha) === false && order.indexOf(sha) === i);
+    return opts.limit === undefined ? out : out.slice(0, opts.limit);
+  }
+
   /** Commit shas reachable from `from` (newest first, as `git log`), optionally touching `path`. */
   async log(
     gitDir: string,
@@ -657,4 +731,18 @@ export function signatureIso(s: Signature): string {
   const local = new Date((s.when + offMin * 60) * 1000).toISOString().replace(/\.\d{3}Z$/, '');
   if (offMin === 0) return `${local}Z`;
   return `${local}${s.tz.slice(0, 3)}:${s.tz.slice(3, 5)}`;
+}
+
+/** Reads a loose object in-process (no git process); null when it is packed or absent. */
+function readLoose(gitDir: string, sha: string): RawObject | null {
+  let raw: Buffer;
+  try {
+    raw = readFileSync(join(gitDir, 'objects', sha.slice(0, 2), sha.slice(2)));
+  } catch {
+    return null;
+  }
+  const full = inflateSync(raw);
+  const nul = full.indexOf(0);
+  const [type] = full.subarray(0, nul).toString('utf8').split(' ');
+  return { type: type as ObjectType, data: Buffer.from(full.subarray(nul + 1)) };
 }

@@ -59,6 +59,7 @@ export interface SimHandle {
 }
 
 export const ADMIN_LOGIN = 'gitea-admin';
+const ADMIN_CREATED_AT = '2025-01-01T00:00:00Z';
 
 /** Scopes of a read-only token: read access to every category. */
 export const READ_ONLY_SCOPES = [
@@ -140,7 +141,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<SimHa
   let adminToken = store.getMeta('adminToken');
   if (!adminToken) {
     if (!store.userByLogin(ADMIN_LOGIN)) {
-      addUser(store, clock, ADMIN_LOGIN, {
+      // A fixed creation time keeps seeded payloads (which embed the admin as sender) identical across runs.
+      const bootClock = new SimClock();
+      bootClock.useFixed(ADMIN_CREATED_AT);
+      addUser(store, bootClock, ADMIN_LOGIN, {
         fullName: 'Site Admin',
         admin: true,
         password: randomBytes(12).toString('hex'),

@@ -30,8 +30,8 @@ export async function pushPayload(
   const gitDir = git.pathOf(repo.owner, repo.name);
   const created = change.oldSha === ZERO_SHA;
   const shas = created
-    ? await git.log(gitDir, { from: change.newSha, limit: NEW_REF_COMMIT_LIMIT })
-    : await git.log(gitDir, { from: change.newSha, not: change.oldSha });
+    ? await git.walk(gitDir, { from: change.newSha, limit: NEW_REF_COMMIT_LIMIT })
+    : await git.walk(gitDir, { from: change.newSha, not: change.oldSha });
   const commits: Record<string, unknown>[] = [];
   for (const sha of shas.slice(0, FEED_MAX_COMMIT_NUM)) {
     const c = await git.readCommit(gitDir, sha);

@@ -1,4 +1,4 @@
-import { type CommitObject, type FileDiff, runGit, signatureIso, type TreeEntry } from './git.ts';
+import { type CommitObject, type FileDiff, signatureIso, type TreeEntry } from './git.ts';
 import { ApiError, type SimCore } from './server.ts';
 import { apiCommitUser, userByEmail } from './shapes.ts';
 import type { RepoRecord } from './store.ts';
@@ -41,7 +41,7 @@ const lastCommitCache = new Map<string, string>();
 
 /** The last commit at or before `commitSha` that touched `path` (`git log -1 -- path`). */
 export async function lastCommitFor(
-  _core: SimCore,
+  core: SimCore,
   gitDir: string,
   commitSha: string,
   path: string,
@@ -50,8 +50,7 @@ export async function lastCommitFor(
   const key = `${gitDir}\0${commitSha}\0${path}`;
   const hit = lastCommitCache.get(key);
   if (hit) return hit;
-  const out = await runGit(gitDir, ['rev-list', '-1', commitSha, '--', path]);
-  const sha = out.toString('utf8').trim() || commitSha;
+  const sha = await core.git.lastCommitTouching(gitDir, commitSha, path);
   if (lastCommitCache.size > 100_000) lastCommitCache.clear();
   lastCommitCache.set(key, sha);
   return sha;

@@ -158,8 +158,8 @@ export function apiRepo(
     mirror_updated: '0001-01-01T00:00:00Z',
     name: r.name,
     object_format_name: 'sha1',
-    open_issues_count: 0,
-    open_pr_counter: 0,
+    open_issues_count: r.openIssues ?? 0,
+    open_pr_counter: r.openPulls ?? 0,
     original_url: '',
     owner: apiOwner(base, store, r.owner),
     permissions: {

@@ -53,6 +53,10 @@ export interface RepoRecord {
   empty: boolean;
   createdAt: string;
   updatedAt: string;
+  /** Open issue count (`open_issues_count`); kept by the issue routes. */
+  openIssues?: number;
+  /** Open pull request count (`open_pr_counter`); kept by the pull routes. */
+  openPulls?: number;
 }
 
 export interface CollaboratorRecord {

@@ -5,9 +5,9 @@
  * rewrites only files whose bytes changed.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFile, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { readArtifact as defaultReadArtifact } from '../cache/artifact.ts';
+import { readArtifact as defaultReadArtifact, stableJson } from '../cache/artifact.ts';
 import type { Artifact, IdeaRecord, RfcRecord } from '../cache/model.ts';
 import { API_VERSION, type ApiRfcList, apiRfc, apiSummary, RFC_LIST_SCHEMA, RFC_SCHEMA } from './api.ts';
 import { FILTER_JS, ICON_SVG, SEARCH_JS, SITE_CSS } from './assets.ts';
@@ -71,8 +71,26 @@ interface Manifest {
   inputs: Record<string, string>;
 }
 
+/** Content hash for change detection (not a security boundary). */
 function sha(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return createHash('sha1').update(text).digest('hex');
+}
+
+/** Every object key anywhere in `value`, sorted: as a JSON.stringify allow-list it gives a key-order-independent text. */
+function allKeys(value: unknown, into = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const v of value) allKeys(v, into);
+  else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      into.add(k);
+      if (v !== null && typeof v === 'object') allKeys(v, into);
+    }
+  }
+  return into;
+}
+
+/** Hash of a record that ignores key order (an artifact read from disk and one built in memory agree). */
+function inputHash(record: unknown): string {
+  return sha(JSON.stringify(record, [...allKeys(record)].sort(cmp)));
 }
 
 function readManifest(outDir: string): Manifest | null {
@@ -100,10 +118,6 @@ export function normalizeBaseUrl(raw: string | undefined): string | undefined {
     throw new Error(`"--base-url" must be an http(s) URL or a path starting with "/", got "${raw}"`);
   }
   return u.href.endsWith('/') ? u.href : `${u.href}/`;
-}
-
-function sortedJson(value: unknown): string {
-  return `${JSON.stringify(value, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => cmp(a, b))) : v), 2)}\n`;
 }
 
 function linkBase(ctx: SiteContext, rfc: RfcRecord): LinkBase {
@@ -202,14 +216,19 @@ export async function buildSite(options: SiteOptions, deps: SiteDeps = {}): Prom
       mkdirSync(dir, { recursive: true });
       dirs.add(dir);
     }
-    writeFileSync(target, content);
+    // Writes run on libuv's thread pool while the next pages render; awaited in batches to bound memory.
+    pending.push(new Promise<void>((ok, fail) => writeFile(target, content, (e) => (e ? fail(e) : ok()))));
     written.push(path);
+  };
+  const pending: Promise<void>[] = [];
+  const drain = async () => {
+    if (pending.length) await Promise.all(pending.splice(0));
   };
 
   const renderer = new MarkdownRenderer();
   let rendered = 0;
   for (const rfc of rfcs) {
-    const input = sha(sortedJson(rfc));
+    const input = inputHash(rfc);
     next.inputs[rfc.slug] = input;
     const page = sitePaths.rfc(rfc.slug);
     const json = sitePaths.rfcJson(rfc.slug);
@@ -224,7 +243,8 @@ export async function buildSite(options: SiteOptions, deps: SiteDeps = {}): Prom
     const body = renderer.render(rfc.body, linkBase(ctx, rfc));
     rendered++;
     emit(page, rfcPage(ctx, rfc, body));
-    emit(json, sortedJson(apiRfc(ctx, rfc, body.toc, siteLink)));
+    emit(json, stableJson(apiRfc(ctx, rfc, body.toc, siteLink)));
+    if (pending.length >= 256) await drain();
   }
 
   const tags = new Map<string, RfcRecord[]>();
@@ -256,14 +276,15 @@ export async function buildSite(options: SiteOptions, deps: SiteDeps = {}): Prom
     count: rfcs.length,
     rfcs: rfcs.map((rfc) => apiSummary(ctx, rfc, siteLink)),
   };
-  emit(sitePaths.apiList, sortedJson(list));
-  emit(sitePaths.apiListSchema, sortedJson(RFC_LIST_SCHEMA));
-  emit(sitePaths.apiRfcSchema, sortedJson(RFC_SCHEMA));
+  emit(sitePaths.apiList, stableJson(list));
+  emit(sitePaths.apiListSchema, stableJson(RFC_LIST_SCHEMA));
+  emit(sitePaths.apiRfcSchema, stableJson(RFC_SCHEMA));
   emit(sitePaths.css, SITE_CSS);
   emit(sitePaths.icon, ICON_SVG);
   emit(sitePaths.filterJs, FILTER_JS);
   emit(sitePaths.searchJs, SEARCH_JS);
 
+  await drain();
   const deleted: string[] = [];
   for (const path of Object.keys(old?.files ?? {})) {
     if (path in next.files) continue;
@@ -274,8 +295,8 @@ export async function buildSite(options: SiteOptions, deps: SiteDeps = {}): Prom
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
   }
-  const manifestText = sortedJson(next);
-  if (!old || sortedJson(old) !== manifestText) {
+  const manifestText = stableJson(next);
+  if (!old || stableJson(old) !== manifestText) {
     mkdirSync(outDir, { recursive: true });
     writeFileSync(resolveInside(outDir, MANIFEST), manifestText);
   }

@@ -1,5 +1,7 @@
 /** Escaping and Gitea URL helpers shared by the page templates. */
 
+const NEEDS_ESCAPE = /[&<>"']/;
+const MAYBE_INVALID = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/;
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',
@@ -15,11 +17,13 @@ const PAIR_OR_INVALID =
 /** Escapes text for HTML element content and quoted attribute values. */
 export function esc(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return '';
-  return stripInvalid(String(value)).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+  const s = stripInvalid(String(value));
+  return NEEDS_ESCAPE.test(s) ? s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!) : s;
 }
 
 /** Removes characters that are not allowed in XML 1.0, keeping valid surrogate pairs. */
 export function stripInvalid(value: string): string {
+  if (!MAYBE_INVALID.test(value)) return value;
   return value.replace(PAIR_OR_INVALID, (m) => (m.length === 2 ? m : ''));
 }
 

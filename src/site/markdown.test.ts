@@ -43,6 +43,11 @@ describe('MarkdownRenderer', () => {
     ],
     ['root-relative link', '[r](/README.md)', 'href="https://g.example/o/meta/src/branch/main/README.md"'],
     ['parent link', '[p](../x/y.md#h)', 'href="https://g.example/o/meta/src/branch/main/x/y.md#h"'],
+    [
+      'a path that looks like a scheme stays a path',
+      '[n](/javascript:link)',
+      'href="https://g.example/o/meta/src/branch/main/javascript:link"',
+    ],
     ['anchors stay', '[a](#motivation)', 'href="#motivation"'],
     [
       'images become raw links',

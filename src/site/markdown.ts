@@ -126,11 +126,15 @@ function isRelative(href: string): boolean {
 }
 
 function resolveRelative(href: string, dir: string, root: string): string {
-  const target = href.startsWith('/') ? href.slice(1) : href;
+  const fromRoot = href.startsWith('/');
+  const fallback = fromRoot ? root : dir;
+  // "./" keeps a path segment such as "javascript:x" (from "/javascript:x") a path, never a scheme.
+  const target = `./${fromRoot ? href.slice(1) : href}`;
   try {
-    return new URL(target, href.startsWith('/') ? root : dir).href;
+    const url = new URL(target, fallback);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : fallback;
   } catch {
-    return href.startsWith('/') ? root : dir;
+    return fallback;
   }
 }
 
@@ -221,8 +225,12 @@ export class MarkdownRenderer {
 /** Cheap plain text of a Markdown body for the search index (no rendering). */
 export function searchWords(body: string): string[] {
   const words = new Set<string>();
-  for (const m of body.toLowerCase().matchAll(/[\p{L}\p{N}][\p{L}\p{N}_'-]*/gu)) {
-    const w = m[0].replace(/['-]+$/, '');
+  const text = body.toLowerCase();
+  // ASCII-only bodies (the common case) take the faster non-Unicode pattern.
+  const pattern = /[^\u0000-\u007f]/.test(text) ? /[\p{L}\p{N}][\p{L}\p{N}_'-]*/gu : /[a-z0-9][a-z0-9_'-]*/g;
+  for (const m of text.matchAll(pattern)) {
+    let w = m[0];
+    if (w.endsWith("'") || w.endsWith('-')) w = w.replace(/['-]+$/, '');
     if (w.length >= 2 && w.length <= 40) words.add(w);
   }
   return [...words];

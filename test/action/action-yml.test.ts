@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are GitHub Actions expressions, not templates
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,6 +36,7 @@ describe('action.yml', () => {
 
   it('is documented input by input and output by output in docs/install.md', async () => {
     const doc = await readFile(join(ROOT, 'docs', 'install.md'), 'utf8');
-    for (const name of [...INPUT_NAMES, ...Object.keys(OUTPUT_DEFAULTS)]) expect(doc).toContain(`| \`${name}\` |`);
+    for (const name of [...INPUT_NAMES, ...Object.keys(OUTPUT_DEFAULTS)])
+      expect(doc).toContain(`| \`${name}\` |`);
   });
 });

@@ -24,7 +24,11 @@ describe('planComment: slash commands become gate commands', () => {
     ['edit on a metadata PR', onPr('metadata-private-fields-0a1b2c'), '/rfc edit'],
     ['graduate', onIssue, '/rfc graduate private-fields'],
     ['withdraw on a PR withdraws the PR', onPr('propose/private-fields'), '/rfc withdraw'],
-    ['withdraw naming the slug withdraws the RFC', onPr('propose/private-fields'), '/rfc withdraw private-fields'],
+    [
+      'withdraw naming the slug withdraws the RFC',
+      onPr('propose/private-fields'),
+      '/rfc withdraw private-fields',
+    ],
     ['merge on a propose PR', onPr('propose/private-fields'), '/rfc merge'],
     ['merge on another PR', onPr('feature'), '/rfc merge'],
   ])('%s', (_name, ctx, body) => {
@@ -39,7 +43,7 @@ describe('planComment: slash commands become gate commands', () => {
     const [a, b] = plan(onPr('propose/x'), '/rfc claim\n/rfc merge');
     expect(a?.kind === 'command' && a.command.request).toBe('comment:4242:line:1');
     expect(b?.kind === 'command' && b.command.request).toBe('comment:4242:line:2');
-    expect(replyCommand(onIssue, 2, 'x').request).toBe('comment:4242:line:2:reply');
+    expect(replyCommand(onIssue, 2, 'done', 'x').request).toBe('comment:4242:line:2:reply:done');
   });
 });
 
@@ -78,17 +82,36 @@ describe('runComment', () => {
     const calls: Command[] = [];
     const gate = async (c: Command) => {
       calls.push(c);
-      return c.op === 'merge_pr' ? ack(c, { success: false, message: 'denied: only owners may merge' }) : ack(c);
+      return c.op === 'merge_pr'
+        ? ack(c, { success: false, message: 'denied: only owners may merge' })
+        : ack(c);
     };
-    const results = await runComment({ ...onPr('propose/x'), commentBody: '/rfc claim\n/rfc nope\n/rfc merge' }, { gate });
+    const results = await runComment(
+      { ...onPr('propose/x'), commentBody: '/rfc claim\n/rfc nope\n/rfc merge' },
+      { gate },
+    );
     expect(calls.map((c) => [c.op, c.request])).toEqual([
       ['open_claim_pr', 'comment:4242:line:1'],
-      ['add_comment', 'comment:4242:line:1:reply'],
-      ['add_comment', 'comment:4242:line:2:reply'],
+      ['add_comment', 'comment:4242:line:1:reply:done'],
+      ['add_comment', 'comment:4242:line:2:reply:usage'],
       ['merge_pr', 'comment:4242:line:3'],
-      ['add_comment', 'comment:4242:line:3:reply'],
+      ['add_comment', 'comment:4242:line:3:reply:not-done'],
     ]);
     expect(calls.filter((c) => c.op === 'add_comment').map((c) => c.payload.body)).toMatchSnapshot();
+    // A replay gets "already done: …" from the gate; the reply payload must not change with it.
+    const replayed: Command[] = [];
+    await runComment(
+      { ...onPr('propose/x'), commentBody: '/rfc claim' },
+      {
+        gate: async (c) => {
+          replayed.push(c);
+          return c.op === 'add_comment'
+            ? ack(c)
+            : ack(c, { prior_execution: true, message: 'already done: x' });
+        },
+      },
+    );
+    expect(replayed[1]).toEqual(calls[1]);
     expect(results.map((r) => [r.line, r.ack?.success ?? null])).toEqual([
       [1, true],
       [2, null],

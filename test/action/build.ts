@@ -11,9 +11,13 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** `node scripts/build.mjs --out <tmp>/dist`, plus action.yml; returns the action directory. */
 export async function buildActionDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'rfc-action-'));
-  await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--out', join(dir, 'dist')], {
-    cwd: ROOT,
-  });
+  await promisify(execFile)(
+    process.execPath,
+    [join(ROOT, 'scripts', 'build.mjs'), '--out', join(dir, 'dist')],
+    {
+      cwd: ROOT,
+    },
+  );
   await copyFile(join(ROOT, 'action.yml'), join(dir, 'action.yml'));
   return dir;
 }

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are GitHub Actions expressions, not templates
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +36,10 @@ const step = (over: Partial<StepRun> = {}): StepRun => ({
 });
 
 /** Node 22 and 24, simulated: the running node reports another module ABI. */
-const withAbi = (abi: string) => ['--import', `data:text/javascript,Object.defineProperty(process.versions,"modules",{value:"${abi}"})`];
+const withAbi = (abi: string) => [
+  '--import',
+  `data:text/javascript,Object.defineProperty(process.versions,"modules",{value:"${abi}"})`,
+];
 
 describe('input names', () => {
   it.each([
@@ -58,7 +62,9 @@ describe('runner contract: failures', () => {
     expect(masks).toEqual([TOKEN, BOT_TOKEN]);
     const errors = r.commands.filter((c) => c.command === 'error');
     expect(errors).toHaveLength(1);
-    expect(errors[0]!.message).toContain('input "command" must be one of reconcile, event, gate, site, publish');
+    expect(errors[0]!.message).toContain(
+      'input "command" must be one of reconcile, event, gate, site, publish',
+    );
     expect(errors[0]!.message).toContain('"sweep"');
     expect(r.summary).toContain('## rfc-actions: failed');
     const withoutMasks = r.stdout.replace(/^::add-mask::.*$/gm, '');
@@ -93,16 +99,19 @@ describe('runner contract: node version check', () => {
   it.each([
     ['22', '127'],
     ['24', '137'],
-  ])('on node %s (ABI %s) a SQLite command fails at once, before any request, saying what to do', async (_v, abi) => {
-    const r = await runStep(step({ nodeArgs: withAbi(abi) }));
-    expect(r.exitCode).toBe(1);
-    const [error, ...more] = r.commands.filter((c) => c.command === 'error');
-    expect(more).toEqual([]);
-    expect(error!.message).toContain(`built for Node 20 (ABI 115, linux-x64), but this runner's node is`);
-    expect(error!.message).toContain(`(ABI ${abi}, linux-x64)`);
-    expect(error!.message).toContain('Run the job on a runner image whose node is 20');
-    expect(r.outputs).toEqual(OUTPUT_DEFAULTS);
-  });
+  ])(
+    'on node %s (ABI %s) a SQLite command fails at once, before any request, saying what to do',
+    async (_v, abi) => {
+      const r = await runStep(step({ nodeArgs: withAbi(abi) }));
+      expect(r.exitCode).toBe(1);
+      const [error, ...more] = r.commands.filter((c) => c.command === 'error');
+      expect(more).toEqual([]);
+      expect(error!.message).toContain(`built for Node 20 (ABI 115, linux-x64), but this runner's node is`);
+      expect(error!.message).toContain(`(ABI ${abi}, linux-x64)`);
+      expect(error!.message).toContain('Run the job on a runner image whose node is 20');
+      expect(r.outputs).toEqual(OUTPUT_DEFAULTS);
+    },
+  );
 
   it('the site command does not load the addon, so it passes the check on another ABI', async () => {
     const r = await runStep(step({ with: { command: 'site' }, nodeArgs: withAbi('127') }));

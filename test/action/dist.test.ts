@@ -24,7 +24,9 @@ describe('the committed dist/ matches the source', () => {
   });
 
   it('dist/package.json makes node read index.js as ESM', async () => {
-    expect(JSON.parse(await readFile(join(ROOT, 'dist', 'package.json'), 'utf8'))).toEqual({ type: 'module' });
+    expect(JSON.parse(await readFile(join(ROOT, 'dist', 'package.json'), 'utf8'))).toEqual({
+      type: 'module',
+    });
   });
 
   it('dist/native.json names the ABI, platform and better-sqlite3 version of this build', async () => {

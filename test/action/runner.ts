@@ -168,11 +168,15 @@ export async function runStep(run: StepRun): Promise<StepResult> {
     };
     const env: Record<string, string> = { ...base, ...run.extraEnv };
     for (const [name, value] of Object.entries(await defaultedInputs(run))) env[inputEnvName(name)] = value;
-    const child = spawn(process.execPath, [...(run.nodeArgs ?? []), join(run.actionDir, 'dist', 'index.js')], {
-      cwd: run.workspace,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...(run.nodeArgs ?? []), join(run.actionDir, 'dist', 'index.js')],
+      {
+        cwd: run.workspace,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {

@@ -39,14 +39,25 @@ const step = (w: Record<string, string>, over: Partial<StepRun> = {}): StepRun =
 
 async function branchFiles(branch: string): Promise<string[]> {
   const [owner, repo] = sim.metaRepo.split('/');
-  const b = await admin.request<{ commit: { id: string } }>('GET', '/repos/{owner}/{repo}/branches/{branch}', {
-    path: { owner: owner!, repo: repo!, branch },
-  });
-  const t = await admin.request<{ tree: { path: string; type: string }[] }>('GET', '/repos/{owner}/{repo}/git/trees/{sha}', {
-    path: { owner: owner!, repo: repo!, sha: b.data.commit.id },
-    query: { recursive: true },
-  });
-  return t.data.tree.filter((e) => e.type === 'blob').map((e) => e.path).sort();
+  const b = await admin.request<{ commit: { id: string } }>(
+    'GET',
+    '/repos/{owner}/{repo}/branches/{branch}',
+    {
+      path: { owner: owner!, repo: repo!, branch },
+    },
+  );
+  const t = await admin.request<{ tree: { path: string; type: string }[] }>(
+    'GET',
+    '/repos/{owner}/{repo}/git/trees/{sha}',
+    {
+      path: { owner: owner!, repo: repo!, sha: b.data.commit.id },
+      query: { recursive: true },
+    },
+  );
+  return t.data.tree
+    .filter((e) => e.type === 'blob')
+    .map((e) => e.path)
+    .sort();
 }
 
 describe('runner contract on the simulator', () => {
@@ -72,6 +83,7 @@ describe('runner contract on the simulator', () => {
 
     const again = await runStep(step({ command: 'reconcile' }));
     expect(again.exitCode).toBe(0);
+    expect(again.summary).not.toContain('Artifact files changed');
     expect(again.outputs.changed).toBe('false');
     expect(again.outputs.commit).toBe('');
     expect(await branchFiles('rfc-cache')).toEqual(files);

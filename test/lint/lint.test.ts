@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are GitHub Actions expressions, not templates
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {

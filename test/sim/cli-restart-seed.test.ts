@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from '../../src/cli/sim.ts';
@@ -173,5 +174,34 @@ describe('seed', () => {
     } finally {
       await stop();
     }
+  });
+});
+
+describe('examples/scenario.json', () => {
+  const file = fileURLToPath(new URL('../../examples/scenario.json', import.meta.url));
+  it.runIf(existsSync(file))('seeds the same refs, pulls and events on every run', async () => {
+    const snapshots = [];
+    for (let i = 0; i < 2; i++) {
+      const { sim, stop } = await withSim({ seed: 'example' });
+      try {
+        expect(sim.seedSkipped).toEqual([]);
+        const repos = sim.core.store.repos.values().sort((a, b) => a.id - b.id);
+        const refs = [];
+        for (const r of repos)
+          refs.push([
+            r.name,
+            r.updatedAt,
+            [...(await sim.core.git.listRefs(sim.core.git.pathOf(r.owner, r.name)))],
+          ]);
+        const events = sim.events
+          .list()
+          .map((e) => [e.name, JSON.stringify(e.payload).replace(/127\.0\.0\.1:\d+/g, 'HOST')]);
+        snapshots.push({ refs, events });
+      } finally {
+        await stop();
+      }
+    }
+    expect(snapshots[0]!.events.length).toBeGreaterThan(0);
+    expect(snapshots[1]).toEqual(snapshots[0]);
   });
 });

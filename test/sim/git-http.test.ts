@@ -41,7 +41,11 @@ describe('git over HTTP', () => {
     expect(moves).toEqual([`meta refs/heads/feature/x 0000000 ${head.slice(0, 7)} gitea-admin`]);
     const names = sim.events.list().map((e) => e.name);
     expect(names).toEqual(['create', 'push']);
-    const push = sim.events.list()[1]!.payload as Record<string, any>;
+    const push = sim.events.list()[1]!.payload as {
+      head_commit: unknown;
+      repository: { full_name: string };
+      pusher: { login: string };
+    };
     expect(push).toMatchObject({ ref: 'refs/heads/feature/x', after: head, total_commits: 2 });
     expect(push.head_commit).toMatchObject({
       id: head,

@@ -32,6 +32,7 @@ export async function withSim(
 export interface CallResult {
   status: number;
   headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field in tests
   body: any;
 }
 

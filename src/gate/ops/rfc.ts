@@ -67,7 +67,7 @@ async function commitOnOwnBranch(
     subject: string;
     taken: string;
   },
-): Promise<void> {
+): Promise<'created' | 'adopted'> {
   const repo = ctx.command.repo;
   ctx.touch({ kind: 'branch', repo, branch: opts.branch });
   const adopt = async (): Promise<boolean> => {
@@ -76,7 +76,7 @@ async function commitOnOwnBranch(
     if (ctx.headIsOurs(head, repo) || opts.keyDerived) return true;
     throw new GateRefusedError(opts.taken);
   };
-  if (await adopt()) return;
+  if (await adopt()) return 'adopted';
   try {
     await ctx.commitNewBranch(repo, opts.branch, ctx.commitMessage(opts.subject), [
       opts.sha
@@ -85,7 +85,7 @@ async function commitOnOwnBranch(
     ]);
   } catch (e) {
     if (!isStatus(e, 409, 422)) throw e;
-    if (await adopt()) return;
+    if (await adopt()) return 'adopted';
     if (opts.sha === null) {
       throw new GateRefusedError(`"${repo}" already has "${opts.path}" on "${ctx.config.defaultBranch}"`, {
         cause: e,
@@ -95,6 +95,7 @@ async function commitOnOwnBranch(
       cause: e,
     });
   }
+  return 'created';
 }
 
 async function entryPr(
@@ -111,7 +112,7 @@ async function entryPr(
   },
 ): Promise<OpOutcome> {
   checkEntry(opts.entry, opts.subject);
-  await commitOnOwnBranch(ctx, {
+  const made = await commitOnOwnBranch(ctx, {
     branch: opts.branch,
     keyDerived: opts.keyDerived,
     path: entryPath(opts.entry.slug),
@@ -125,6 +126,7 @@ async function entryPr(
     base: ctx.config.defaultBranch,
     title: opts.title,
     body: opts.body,
+    freshHead: made === 'created',
   });
 }
 
@@ -584,6 +586,8 @@ async function graduate(ctx: OpContext, stored: StoredEntry): Promise<OpOutcome>
   const ids = await usedIds(ctx);
   let id = 0;
   let repo: GiteaRepo | null = null;
+  // A repo made by this very request has only the auto-init README: no RFC.md to look for.
+  let created = false;
   for (let candidate = 1; repo === null; candidate++) {
     if (candidate > ids.size + 10_000) throw new GateRefusedError(`no free RFC repo name under "${owner}"`);
     if (ids.has(candidate)) continue;
@@ -597,7 +601,11 @@ async function graduate(ctx: OpContext, stored: StoredEntry): Promise<OpOutcome>
       if (!isStatus(e, 404)) throw e;
     }
     if (existing === null) {
+      const wrote = ctx.state.wrote;
+      ctx.state.wrote = false;
       existing = await createRepo(ctx, bot, owner, name, `${entry.title} ${tag}`);
+      created = ctx.state.wrote;
+      ctx.state.wrote ||= wrote;
     }
     if ((existing.description ?? '').includes(tag)) {
       repo = existing;
@@ -605,7 +613,7 @@ async function graduate(ctx: OpContext, stored: StoredEntry): Promise<OpOutcome>
     }
   }
   ctx.touch({ kind: 'repo', repo: repo.full_name });
-  const rfcMd = await ctx.readFile(repo.full_name, 'RFC.md', null, bot);
+  const rfcMd = created ? null : await ctx.readFile(repo.full_name, 'RFC.md', null, bot);
   if (!rfcMd) {
     await ctx.putFile(
       repo.full_name,

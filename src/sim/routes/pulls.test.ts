@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Fixture, repoCall, startFixture } from '../../../test/contract/fixture.ts';
 
@@ -23,6 +24,7 @@ type Pull = {
   base: { ref: string; sha: string };
 };
 
+const run = promisify(execFile);
 let f: Fixture;
 
 beforeAll(async () => {
@@ -176,12 +178,13 @@ describe('pull requests', () => {
     try {
       const auth = `http://alice:${encodeURIComponent(f.alice.options.token)}@${f.sim.url.replace(/^http:\/\//, '')}/acme/meta.git`;
       const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@example.org', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@example.org' };
-      const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env, encoding: 'utf8' }).trim();
-      git('clone', '-q', '--branch', 'feature-git', auth, '.');
+      // Async: the simulator answers in this process, a blocking call would deadlock it.
+      const git = async (...args: string[]) => (await run('git', args, { cwd: dir, env, encoding: 'utf8' })).stdout.trim();
+      await git('clone', '-q', '--branch', 'feature-git', auth, '.');
       writeFileSync(join(dir, 'g.md'), 'g2\n');
-      git('commit', '-q', '-am', 'g2');
-      const sha = git('rev-parse', 'HEAD');
-      git('push', '-q', 'origin', 'feature-git');
+      await git('commit', '-q', '-am', 'g2');
+      const sha = await git('rev-parse', 'HEAD');
+      await git('push', '-q', 'origin', 'feature-git');
       expect((await getPull(pr.number)).head.sha).toBe(sha);
       const sync = pullEvents(pr.number).filter((e) => e.action === 'synchronized');
       expect(sync).toHaveLength(1);

@@ -1,0 +1,98 @@
+/**
+ * `npm run bench -- gate [--out FILE]`: requests per operation through the gate, on the simulator,
+ * for a first execution, a replay found in the audit log, and a replay found in Gitea (fresh runner).
+ */
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { OP_NAMES, type OpName, runGate } from '../src/gate/index.ts';
+import { GiteaClient, type GiteaStats } from '../src/gitea/client.ts';
+import { type Recorded, recordingFetch, sampleCommands, startFixture } from '../test/gate/harness.ts';
+
+interface Row {
+  op: OpName;
+  firstTotal: number;
+  firstWrites: number;
+  firstClaim: number;
+  firstReads: number;
+  auditReplay: number;
+  giteaReplay: number;
+  giteaReplayWrites: number;
+}
+
+function writesOf(s: GiteaStats): number {
+  return Object.entries(s.byMethod)
+    .filter(([m]) => m !== 'GET')
+    .reduce((n, [, c]) => n + c, 0);
+}
+
+/** Writes that create or delete a claim branch (bookkeeping, not part of the effect). */
+function claimOf(log: Recorded[]): number {
+  return log.filter(
+    (r) =>
+      r.method !== 'GET' &&
+      (r.path.includes('rfc-actions%2Fclaim%2F') ||
+        String((r.body as { new_branch_name?: string } | null)?.new_branch_name ?? '').startsWith('rfc-actions/claim/')),
+  ).length;
+}
+
+/** Runs the suite, prints the table and writes it to `--out` (default bench/results/gate.md). */
+export async function main(argv: string[]): Promise<void> {
+  const outIdx = argv.indexOf('--out');
+  const out = outIdx >= 0 ? argv[outIdx + 1]! : 'bench/results/gate.md';
+  const f = await startFixture();
+  const rows: Row[] = [];
+  try {
+    for (const op of OP_NAMES) {
+      const command = sampleCommands('bench')[op];
+      const measure = async (auditDir: string) => {
+        const log: Recorded[] = [];
+        const gitea = new GiteaClient({ baseUrl: f.sim.url, token: f.sim.token, fetch: recordingFetch(log) });
+        const botGitea = new GiteaClient({ baseUrl: f.sim.url, token: f.tokens['rfc-bot']! });
+        const ack = await runGate(command, { ...f.deps({ auditDir }), gitea, botGitea });
+        if (!ack.success) throw new Error(`bench: ${op} failed: ${ack.message}`);
+        const a = gitea.stats();
+        const b = botGitea.stats();
+        return { total: a.total + b.total, writes: writesOf(a) + writesOf(b), claim: claimOf(log) };
+      };
+      const first = await measure(f.auditDir);
+      const auditReplay = await measure(f.auditDir);
+      const giteaReplay = await measure(await mkdtemp(join(f.auditDir, 'fresh-')));
+      rows.push({
+        op,
+        firstTotal: first.total,
+        firstWrites: first.writes - first.claim,
+        firstClaim: first.claim,
+        firstReads: first.total - first.writes,
+        auditReplay: auditReplay.total,
+        giteaReplay: giteaReplay.total,
+        giteaReplayWrites: giteaReplay.writes - giteaReplay.claim,
+      });
+    }
+  } finally {
+    await f.close();
+  }
+  const lines = [
+    '## Gate: requests per operation',
+    '',
+    'Command: `npm run bench -- gate` (simulator fixture of `test/gate/harness.ts`: 5 entries, small repos, every list fits one page).',
+    '',
+    '| operation | first: total | first: effect writes | first: claim writes | first: reads | replay (audit log) | replay (Gitea probe): total | replay (Gitea probe): writes |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.op} | ${r.firstTotal} | ${r.firstWrites} | ${r.firstClaim} | ${r.firstReads} | ${r.auditReplay} | ${r.giteaReplay} | ${r.giteaReplayWrites} |`,
+    ),
+    '',
+    'Reads include the authorization lookup (collaborator permission) when the cell needs it. Claim writes are the',
+    'create and delete of the `rfc-actions/claim/<key>` branch that serializes racing runs of one command.',
+    '',
+    `Target "a replay makes no write": ${rows.every((r) => r.giteaReplayWrites === 0 && r.auditReplay === 0) ? 'met for every operation' : 'NOT met'}.`,
+    `Target "a first execution makes at most 2 requests beyond its writes": met by ${rows.filter((r) => r.firstReads <= 2).map((r) => r.op).join(', ') || 'none'}; ` +
+      `over by ${rows.filter((r) => r.firstReads > 2).map((r) => `${r.op} (${r.firstReads} reads)`).join(', ') || 'none'}.`,
+    '',
+  ];
+  const text = lines.join('\n');
+  process.stdout.write(text);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, text);
+}

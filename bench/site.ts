@@ -1,0 +1,207 @@
+/**
+ * `npm run bench -- site [--sizes 1000,10000] [--no-write]`: builds the site from the example
+ * artifact (when `cache-artifacts/` holds one) and from generated artifacts, measures the floor
+ * (rendering every body with the same Markdown pipeline and nothing else), a no-op rebuild, an
+ * incremental rebuild after one RFC changed, and the page weight; writes `bench/results/site.md`.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { readArtifact, serializeArtifact } from '../src/cache/artifact.ts';
+import type { Artifact, RfcRecord } from '../src/cache/model.ts';
+import { buildSite } from '../src/site/build.ts';
+import { GiteaLinks } from '../src/site/html.ts';
+import { MarkdownRenderer } from '../src/site/markdown.ts';
+import { bodyLocation, type SiteContext } from '../src/site/pages.ts';
+import { sitePaths } from '../src/site/paths.ts';
+import { sampleArtifact } from '../src/site/sample.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+interface Row {
+  name: string;
+  rfcs: number;
+  bodyKb: number;
+  floorMs: number;
+  fullMs: number;
+  files: number;
+  noopMs: number;
+  incrementalMs: number;
+  incrementalWritten: number;
+  weightKb: number;
+  weightPage: string;
+  indexKb: number;
+  searchKb: number;
+}
+
+function writeArtifact(dir: string, a: Artifact): void {
+  for (const [rel, text] of serializeArtifact(a)) {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeFileSync(join(dir, rel), text);
+  }
+}
+
+function linkBaseOf(ctx: SiteContext, rfc: RfcRecord) {
+  const loc = bodyLocation(ctx, rfc);
+  const dir = loc.path.includes('/') ? loc.path.slice(0, loc.path.lastIndexOf('/')) : '';
+  return {
+    srcRoot: `${ctx.links.src(loc.repo, '', loc.branch)}/`,
+    rawRoot: `${ctx.links.repo(loc.repo)}/raw/branch/${loc.branch}/`,
+    src: `${ctx.links.src(loc.repo, dir, loc.branch)}/`,
+    raw: `${ctx.links.raw(loc.repo, dir, loc.branch)}/`,
+  };
+}
+
+/** The floor: read nothing, write nothing, only render every body with the site's Markdown pipeline. */
+function floor(a: Artifact): number {
+  const ctx: SiteContext = { meta: a.meta, links: new GiteaLinks(a.meta.giteaUrl, a.meta.defaultBranch) };
+  const md = new MarkdownRenderer();
+  const t = performance.now();
+  let bytes = 0;
+  for (const rfc of a.rfcs) bytes += md.render(rfc.body, linkBaseOf(ctx, rfc)).html.length;
+  const ms = performance.now() - t;
+  if (bytes === 0 && a.rfcs.length > 0) throw new Error('floor rendered nothing');
+  return ms;
+}
+
+/** Largest per-page weight of HTML (without the rendered body), CSS and the page's scripts. */
+function pageWeight(out: string, a: Artifact): { kb: number; page: string } {
+  const css = statSync(join(out, sitePaths.css)).size;
+  const js = (p: string) => statSync(join(out, p)).size;
+  const candidates = [
+    ...a.rfcs.slice(0, 200).map((r) => sitePaths.rfc(r.slug)),
+    sitePaths.search,
+    sitePaths.problems,
+    sitePaths.tags,
+  ];
+  let best = { kb: 0, page: '' };
+  for (const page of candidates) {
+    const html = readFileSync(join(out, page), 'utf8');
+    const start = html.indexOf('<article id="body"');
+    const end = html.indexOf('</article>', start);
+    const body = start >= 0 && end > start ? Buffer.byteLength(html.slice(start, end)) : 0;
+    const scripts = [...html.matchAll(/<script src="(?:\.\.\/)*([^"]+)"/g)].map((m) => m[1]!);
+    // The search page's index is data, like a body: reported apart.
+    const scriptBytes = scripts.filter((s) => s !== sitePaths.searchIndex).reduce((n, s) => n + js(s), 0);
+    const kb = (Buffer.byteLength(html) - body + css + scriptBytes) / 1024;
+    if (kb > best.kb) best = { kb, page };
+  }
+  return best;
+}
+
+async function measure(name: string, artifact: Artifact, tmp: string): Promise<Row> {
+  const cache = join(tmp, `${name}-cache`);
+  const out = join(tmp, `${name}-site`);
+  writeArtifact(cache, artifact);
+  const bodyKb =
+    artifact.rfcs.reduce((n, r) => n + Buffer.byteLength(r.body), 0) /
+    1024 /
+    Math.max(1, artifact.rfcs.length);
+  const warm = new MarkdownRenderer();
+  for (const rfc of artifact.rfcs.slice(0, 50))
+    warm.render(rfc.body, {
+      src: 'https://x/',
+      raw: 'https://x/',
+      srcRoot: 'https://x/',
+      rawRoot: 'https://x/',
+    });
+  const floorMs = floor(artifact);
+  const full = await buildSite({ cacheDir: cache, outDir: out });
+  const noop = await buildSite({ cacheDir: cache, outDir: out });
+  const one = artifact.rfcs[Math.floor(artifact.rfcs.length / 2)]!;
+  const changed = { ...one, body: `${one.body}\n\nOne more paragraph for the incremental run.\n` };
+  writeFileSync(join(cache, 'rfcs', `${one.slug}.json`), `${JSON.stringify(changed, null, 2)}\n`);
+  const inc = await buildSite({ cacheDir: cache, outDir: out });
+  const weight = pageWeight(out, artifact);
+  return {
+    name,
+    rfcs: artifact.rfcs.length,
+    bodyKb,
+    floorMs,
+    fullMs: full.durationMs,
+    files: full.pagesWritten,
+    noopMs: noop.durationMs,
+    incrementalMs: inc.durationMs,
+    incrementalWritten: inc.pagesWritten,
+    weightKb: weight.kb,
+    weightPage: weight.page,
+    indexKb: statSync(join(out, sitePaths.index)).size / 1024,
+    searchKb: statSync(join(out, sitePaths.searchIndex)).size / 1024,
+  };
+}
+
+const f0 = (n: number) => n.toFixed(0);
+const f1 = (n: number) => n.toFixed(1);
+
+function report(rows: Row[], command: string): string {
+  const lines = [
+    '# Site benchmark',
+    '',
+    `Command: \`${command}\``,
+    '',
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}. Shared with other work, so figures vary by ±30 %.`,
+    '',
+    'Floor: render every body with the same Markdown pipeline (markdown-it + highlight.js + anchors + link rewriting), nothing else.',
+    'Full build: read the artifact from disk, render, write every page, JSON file, feed and search index into an empty directory.',
+    'Incremental: one RFC file of the artifact changed, then `buildSite` again on the same output.',
+    'Page weight: the largest HTML page without its rendered body, plus the CSS and the scripts it loads (the search index is data and is listed apart).',
+    '',
+    '| artifact | RFCs | body KB/RFC | floor ms | full build ms | build ÷ floor | files | no-op rebuild ms | incremental ms (files written) | page weight KB | index.html KB | search index KB |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.rfcs} | ${f1(r.bodyKb)} | ${f0(r.floorMs)} | ${f0(r.fullMs)} | ${(r.fullMs / Math.max(1, r.floorMs)).toFixed(2)} | ${r.files} | ${f0(r.noopMs)} | ${f0(r.incrementalMs)} (${r.incrementalWritten}) | ${f1(r.weightKb)} | ${f0(r.indexKb)} | ${f0(r.searchKb)} |`,
+    ),
+    '',
+    'Targets: full build ≤ 1.5 × floor; ≤ 60 s at 10,000 RFCs; incremental rebuild after one change ≤ 1 s at 1,000; page weight ≤ 30 KB.',
+    '',
+  ];
+  const checks: string[] = [];
+  for (const r of rows) {
+    const ratio = r.fullMs / Math.max(1, r.floorMs);
+    if (r.rfcs >= 1000)
+      checks.push(
+        `- ${r.name}: build ÷ floor ${ratio.toFixed(2)} ${ratio <= 1.5 ? 'meets' : 'misses'} ≤ 1.5`,
+      );
+    if (r.rfcs >= 10000)
+      checks.push(
+        `- ${r.name}: full build ${f1(r.fullMs / 1000)} s ${r.fullMs <= 60000 ? 'meets' : 'misses'} ≤ 60 s`,
+      );
+    if (r.rfcs === 1000)
+      checks.push(
+        `- ${r.name}: incremental ${f0(r.incrementalMs)} ms ${r.incrementalMs <= 1000 ? 'meets' : 'misses'} ≤ 1 s`,
+      );
+    checks.push(
+      `- ${r.name}: page weight ${f1(r.weightKb)} KB (${r.weightPage}) ${r.weightKb <= 30 ? 'meets' : 'misses'} ≤ 30 KB`,
+    );
+  }
+  return [...lines, ...checks, ''].join('\n');
+}
+
+/** Runs the suite; `--sizes a,b` picks the generated sizes, `--no-write` skips the results file. */
+export async function main(argv: string[]): Promise<void> {
+  const sizesArg = argv[argv.indexOf('--sizes') + 1];
+  const sizes = argv.includes('--sizes') && sizesArg ? sizesArg.split(',').map(Number) : [1000, 10000];
+  const write = !argv.includes('--no-write');
+  const tmp = mkdtempSync(join(tmpdir(), 'rfc-site-bench-'));
+  const rows: Row[] = [];
+  try {
+    const example = join(ROOT, 'cache-artifacts');
+    if (existsSync(join(example, 'meta.json'))) {
+      rows.push(await measure('example', await readArtifact(example), tmp));
+      process.stderr.write(`example done\n`);
+    }
+    for (const n of sizes) {
+      rows.push(await measure(`generated-${n}`, sampleArtifact({ rfcs: n, seed: 1 }), tmp));
+      process.stderr.write(`generated-${n} done\n`);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  const text = report(rows, `npm run bench -- site${argv.length ? ` ${argv.join(' ')}` : ''}`);
+  process.stdout.write(text);
+  if (write) {
+    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench/results/site.md'), text);
+  }
+}

@@ -1,0 +1,125 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GitRepos, signatureAt } from './git.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'sim-git-'));
+const repos = new GitRepos(join(root, 'git'));
+const bare = repos.pathOf('o', 'r');
+const work = join(root, 'work');
+let t = 1_700_000_000;
+
+function g(cwd: string, args: string[], env: Record<string, string> = {}): string {
+  return execFileSync('git', args, {
+    cwd,
+    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', ...env },
+    encoding: 'utf8',
+  });
+}
+
+function commit(message: string, files: Record<string, string>): void {
+  for (const [p, c] of Object.entries(files)) {
+    execFileSync('mkdir', ['-p', join(work, p, '..')]);
+    writeFileSync(join(work, p), c);
+  }
+  g(work, ['add', '-A']);
+  t += 60;
+  const date = `${t} +0000`;
+  g(work, ['-c', 'user.name=T', '-c', 'user.email=t@e', 'commit', '-q', '--allow-empty', '-m', message], {
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_DATE: date,
+  });
+}
+
+beforeAll(async () => {
+  await repos.init(bare, 'main');
+  g(root, ['clone', '-q', bare, work]);
+  g(work, ['checkout', '-q', '-b', 'main']);
+  commit('one', { 'a.md': '1', 'd/x.md': 'x' });
+  commit('two', { 'a.md': '2' });
+  g(work, ['checkout', '-q', '-b', 'side']);
+  commit('side1', { 'd/x.md': 'x2' });
+  g(work, ['checkout', '-q', 'main']);
+  commit('three', { 'b.md': 'b' });
+  commit('side2-ish on main', { 'c.md': 'c' });
+  t += 60;
+  g(
+    work,
+    ['-c', 'user.name=T', '-c', 'user.email=t@e', 'merge', '-q', '--no-ff', '-m', 'merge side', 'side'],
+    {
+      GIT_AUTHOR_DATE: `${t} +0000`,
+      GIT_COMMITTER_DATE: `${t} +0000`,
+    },
+  );
+  commit('four', { 'a.md': '4' });
+  g(work, ['push', '-q', 'origin', 'main', 'side']);
+  repos.invalidateRefs(bare);
+});
+
+afterAll(() => {
+  repos.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const revList = (args: string[]) =>
+  g(bare, ['rev-list', ...args])
+    .split('\n')
+    .filter(Boolean);
+
+describe('GitRepos walks match git', () => {
+  it('walks like rev-list, with and without an excluded commit and a limit', async () => {
+    const main = (await repos.resolveCommit(bare, 'main'))!;
+    const side = (await repos.resolveCommit(bare, 'side'))!;
+    expect(await repos.walk(bare, { from: main })).toEqual(revList([main]));
+    expect(await repos.walk(bare, { from: main, not: side })).toEqual(revList([main, `^${side}`]));
+    expect(await repos.walk(bare, { from: main, limit: 3 })).toEqual(revList(['--max-count=3', main]));
+    expect(await repos.walk(bare, { from: side, not: main })).toEqual([]);
+  });
+
+  it.each(['a.md', 'b.md', 'c.md', 'd/x.md', 'd'])('finds the last commit touching %s', async (path) => {
+    const main = (await repos.resolveCommit(bare, 'main'))!;
+    const expected = revList(['-1', main, '--', path])[0];
+    expect(await repos.lastCommitTouching(bare, main, path)).toBe(expected);
+  });
+});
+
+describe('GitRepos writes', () => {
+  it('writes trees in git order and commits that pass fsck', async () => {
+    const main = (await repos.resolveCommit(bare, 'main'))!;
+    const base = (await repos.readCommit(bare, main))!;
+    const tree = await repos.applyChanges(bare, base.tree, [
+      { path: 'a.b', content: Buffer.from('dot') },
+      { path: 'a/z.md', content: Buffer.from('z') },
+      { path: 'a-b', content: Buffer.from('dash') },
+      { path: 'd/x.md', content: null },
+      { path: 'b.md', content: null },
+    ]);
+    const sig = signatureAt('Ann', 'ann@example.org', new Date('2025-01-01T00:00:00Z'));
+    const sha = repos.writeCommit(bare, {
+      tree,
+      parents: [main],
+      author: sig,
+      committer: sig,
+      message: 'write',
+    });
+    await repos.withLock(bare, () => repos.updateRef(bare, 'refs/heads/main', sha, main));
+    g(bare, ['fsck', '--strict', '--no-dangling']);
+    expect(g(bare, ['ls-tree', '-r', '--name-only', 'main']).split('\n').filter(Boolean)).toEqual([
+      'a-b',
+      'a.b',
+      'a.md',
+      'a/z.md',
+      'c.md',
+    ]);
+    expect(g(bare, ['log', '-1', '--format=%an <%ae> %aI %s', 'main']).trim()).toBe(
+      'Ann <ann@example.org> 2025-01-01T00:00:00+00:00 write',
+    );
+    expect((await repos.listRefs(bare)).get('refs/heads/main')).toBe(sha);
+    await expect(
+      repos.withLock(bare, () => repos.updateRef(bare, 'refs/heads/main', main, main)),
+    ).rejects.toThrow();
+    expect((await repos.listRefs(bare)).get('refs/heads/main')).toBe(sha);
+  });
+});

@@ -1,0 +1,211 @@
+/** The gate on the simulator: refusals, denials, failed probes, markers, and the exact writes of each operation. */
+import { mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { parseGateKeyTrailer, parseKeyMarker, parseOnBehalfOf } from '../../src/entry/index.ts';
+import { GateInputError, OP_NAMES, readAudit, runGate } from '../../src/gate/index.ts';
+import { counts, type Fixture, META, type Recorded, sampleCommands, snapshot, startFixture, writes } from './harness.ts';
+
+let f: Fixture;
+beforeAll(async () => {
+  f = await startFixture();
+}, 30_000);
+afterAll(async () => f.close());
+
+const freshAudit = () => mkdtemp(join(f.auditDir, 'a-'));
+
+/** A write request with its base64 contents decoded and the key-dependent parts kept (they are deterministic). */
+function readable(r: Recorded): unknown {
+  const decode = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(decode);
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.entries(v).map(([k, x]) => [k, k === 'content' && typeof x === 'string' ? Buffer.from(x, 'base64').toString('utf8') : decode(x)]),
+      );
+    }
+    return v;
+  };
+  return { method: r.method, path: r.path, body: decode(r.body) };
+}
+
+describe('same request, different payload', () => {
+  test('is refused from the audit log, and writes nothing', async () => {
+    const cmd = { ...sampleCommands('refuse-1').create_issue, payload: { title: 'One', body: 'first' } };
+    expect((await runGate(cmd, f.deps())).success).toBe(true);
+    f.log.length = 0;
+    const ack = await runGate({ ...cmd, payload: { title: 'One', body: 'edited' } }, f.deps());
+    expect(ack).toMatchObject({ success: false, prior_execution: false });
+    expect(ack.message).toMatch(/already ran create_issue with another payload/);
+    expect(f.log).toEqual([]);
+  });
+
+  test('is refused from the markers in Gitea when the audit log is gone', async () => {
+    const cmd = { ...sampleCommands('refuse-2').add_comment, payload: { number: 2, body: 'first' } };
+    expect((await runGate(cmd, f.deps({ auditDir: await freshAudit() }))).success).toBe(true);
+    f.log.length = 0;
+    const ack = await runGate({ ...cmd, payload: { number: 2, body: 'edited' } }, f.deps({ auditDir: await freshAudit() }));
+    expect(ack.message).toMatch(/already ran add_comment with another payload .*a comment on rfcs\/meta#2/);
+    expect(writes(f.log).filter((w) => !w.path.includes('/branches'))).toEqual([]);
+  });
+
+  test('a new request with the same content is honoured', async () => {
+    const payload = { title: 'Twice on purpose', body: 'again' };
+    const before = counts(await snapshot(f.admin));
+    const a = await runGate({ ...sampleCommands('honour-1').create_issue, payload }, f.deps());
+    const b = await runGate({ ...sampleCommands('honour-2').create_issue, payload }, f.deps());
+    expect([a.prior_execution, b.prior_execution]).toEqual([false, false]);
+    expect(b.number).not.toBe(a.number);
+    expect(counts(await snapshot(f.admin)).issues).toBe((before.issues ?? 0) + 2);
+  });
+});
+
+describe('denials', () => {
+  test.each([
+    ['close_issue', 'bob', /needs the author \("alice"\) or write access/],
+    ['assign_issue', 'alice', /needs write access to "rfcs\/meta"; "alice" has "read"/],
+    ['merge_pr', 'alice', /merge_pr:edit: it needs an owner of "intro" \(held by "carol"\) or an arbiter of "intro" \(held by "bob"\)/],
+    ['withdraw_branch_pr', 'alice', /needs the author \("carol"\) or an owner of "live"/],
+    ['graduate_rfc', 'alice', /needs an arbiter of "grad" \(held by "bob"\) or admin access/],
+    ['withdraw_rfc', 'erin', /needs an owner of "gone" \(held by "carol"\) or an arbiter/],
+  ] as const)('%s as %s writes nothing but a denied row', async (op, actor, why) => {
+    const cmd = { ...sampleCommands(`deny-${op}`)[op], actor };
+    f.log.length = 0;
+    const ack = await runGate(cmd, f.deps());
+    expect(ack.success).toBe(false);
+    expect(ack.message).toMatch(why);
+    expect(writes(f.log)).toEqual([]);
+    const rows = (await readAudit(f.auditDir)).filter((r) => r.key === ack.key);
+    expect(rows.map((r) => r.outcome)).toEqual(['denied']);
+  });
+});
+
+describe('invalid commands', () => {
+  test.each([
+    [{ op: 'drop_table' }, /unknown operation "drop_table"/],
+    [{ op: 'create_issue', payload: { title: 'x' } }, /field "body" is required/],
+    [{ op: 'create_issue', payload: { title: 'x', body: 'y', color: 1 } }, /field "color" is not a field of create_issue/],
+    [{ op: 'add_comment', payload: { number: -1, body: 'y' } }, /field "number" must be a positive integer/],
+    [{ op: 'propose_rfc', payload: { slug: 'Bad Slug', title: 't', body: 'b' } }, /field "slug" must be a slug/],
+    [{ op: 'open_metadata_pr', payload: { slug: 'intro', changes: { state: 'active' } } }, /may not set "state"/],
+    [{ op: 'create_issue', payload: { title: 'x', body: 'y' }, request: '' }, /request must be a non-empty string/],
+  ])('%j', async (change, why) => {
+    const cmd = { ...sampleCommands().create_issue, ...change } as Parameters<typeof runGate>[0];
+    f.log.length = 0;
+    const err = await runGate(cmd, f.deps()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GateInputError);
+    expect((err as Error).message).toMatch(why);
+    expect(f.log).toEqual([]);
+  });
+
+  test('metadata changes are validated by the entry model before any write', async () => {
+    f.log.length = 0;
+    const cmd = { ...sampleCommands('meta-bad').open_metadata_pr, payload: { slug: 'intro', changes: { owners: ['not a login'] } } };
+    const ack = await runGate(cmd, f.deps());
+    expect(ack).toMatchObject({ success: false });
+    expect(ack.message).toMatch(/invalid entry: "owners"/);
+    expect(writes(f.log)).toEqual([]);
+  });
+});
+
+describe('a failed probe aborts the command', () => {
+  test('500 on the issue listing: no write, a failed ack', async () => {
+    const remove = f.sim.faults.add({ method: 'GET', route: '/repos/{owner}/{repo}/issues', status: 500 });
+    f.log.length = 0;
+    try {
+      const ack = await runGate({ ...sampleCommands('probe-500').create_issue }, f.deps({ config: { attempts: 2, retryDelayMs: 0 } }));
+      expect(ack).toMatchObject({ success: false, prior_execution: false });
+      expect(ack.message).toMatch(/failed after 2 attempt\(s\).*returned 500/);
+    } finally {
+      remove();
+    }
+    expect(writes(f.log).filter((w) => !w.path.includes('/branches'))).toEqual([]);
+  });
+
+  test('past the 50-item page, a prior issue is still found', async () => {
+    for (let i = 0; i < 55; i++) {
+      await f.admin.request('POST', '/repos/{owner}/{repo}/issues', { path: { owner: 'rfcs', repo: 'meta' }, body: { title: `filler ${i}`, body: '' } });
+    }
+    const cmd = { ...sampleCommands('page-1').create_issue, payload: { title: 'Deep', body: 'x' } };
+    const first = await runGate(cmd, f.deps({ auditDir: await freshAudit() }));
+    for (let i = 0; i < 55; i++) {
+      await f.admin.request('POST', '/repos/{owner}/{repo}/issues', { path: { owner: 'rfcs', repo: 'meta' }, body: { title: `later ${i}`, body: '' } });
+    }
+    const again = await runGate(cmd, f.deps({ auditDir: await freshAudit() }));
+    expect(again).toMatchObject({ prior_execution: true, number: first.number });
+  });
+});
+
+describe('markers and the writes of each operation', () => {
+  let g: Fixture;
+  beforeAll(async () => {
+    g = await startFixture();
+  }, 30_000);
+  afterAll(async () => g.close());
+
+  test.each(OP_NAMES.map((op) => [op]))('%s', async (op) => {
+    g.log.length = 0;
+    const ack = await runGate(sampleCommands()[op], g.deps());
+    expect(ack.success).toBe(true);
+    const sent = writes(g.log).map(readable);
+    expect(sent).toMatchSnapshot();
+    for (const w of writes(g.log)) {
+      const body = (w.body ?? {}) as Record<string, unknown>;
+      if (w.method === 'POST' && /\/(issues|pulls|comments)$/.test(w.path)) {
+        expect(parseKeyMarker(String(body.body))).toBe(ack.key);
+        if (!w.path.endsWith('/comments')) expect(parseOnBehalfOf(String(body.body))).toBe(sampleCommands()[op].actor);
+      }
+      if (typeof body.message === 'string') {
+        expect(parseGateKeyTrailer(body.message)).toBe(ack.key);
+        expect(parseOnBehalfOf(body.message)).toBe(sampleCommands()[op].actor);
+      }
+      if (typeof body.MergeMessageField === 'string') expect(parseGateKeyTrailer(body.MergeMessageField)).toBe(ack.key);
+    }
+  });
+
+  test('propose_rfc writes the entry with proposed_by and proposed_at', async () => {
+    const file = await g.admin.request<{ content: string }>('GET', '/repos/{owner}/{repo}/contents/{filepath}', {
+      path: { owner: 'rfcs', repo: 'meta', filepath: 'rfcs/fresh.md' },
+      query: { ref: 'propose/fresh' },
+    });
+    const text = Buffer.from(file.data.content, 'base64').toString('utf8');
+    expect(text).toContain('proposed_by: alice');
+    expect(text).toContain('proposed_at: 2026-03-01T12:00:00Z');
+  });
+
+  test('graduate_rfc set state, id, repo, graduated_by and graduated_at', async () => {
+    const file = await g.admin.request<{ content: string }>('GET', '/repos/{owner}/{repo}/contents/{filepath}', {
+      path: { owner: 'rfcs', repo: 'meta', filepath: 'rfcs/grad.md' },
+    });
+    const text = Buffer.from(file.data.content, 'base64').toString('utf8');
+    expect(text).toMatch(/state: active\nid: 2\nrepo: rfcs\/rfc-0002\n/);
+    expect(text).toContain('graduated_by: bob');
+    expect(text).toContain('graduated_at: 2026-03-01T12:00:00Z');
+  });
+});
+
+describe('graduate_rfc resumes', () => {
+  test('a repo left by a failed attempt is adopted, not duplicated', async () => {
+    const h = await startFixture();
+    try {
+      // The attempt dies after creating the repo: RFC.md and the entry update fail for good.
+      const removes = [
+        h.sim.faults.add({ method: 'POST', route: '/repos/{owner}/{repo}/contents/{filepath}', status: 500 }),
+      ];
+      const failed = await runGate(sampleCommands('grad-1').graduate_rfc, h.deps({ config: { attempts: 1 } }));
+      for (const r of removes) r();
+      expect(failed.success).toBe(false);
+      const repos = (await snapshot(h.admin)).repos;
+      expect(repos).toContain('rfcs/rfc-0002');
+      // A new request (another run) finishes the job in the same repo.
+      const ack = await runGate(sampleCommands('grad-2').graduate_rfc, h.deps({ auditDir: await mkdtemp(join(h.auditDir, 'b')) }));
+      expect(ack).toMatchObject({ success: true, number: 2, url: expect.stringMatching(/rfcs\/rfc-0002$/) });
+      expect((await snapshot(h.admin)).repos).toEqual(repos);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+test('the meta repo constant matches the fixture', () => {
+  expect(META).toBe('rfcs/meta');
+});
