@@ -8,6 +8,24 @@ import { OP_NAMES, type OpName, runGate } from '../src/gate/index.ts';
 import { GiteaClient, type GiteaStats } from '../src/gitea/client.ts';
 import { type Recorded, recordingFetch, sampleCommands, startFixture } from '../test/gate/harness.ts';
 
+/** What the reads of a first execution are, in order. */
+const READS: Record<OpName, string> = {
+  create_issue: 'permission; issues (probe); issues again under the claim',
+  add_comment: 'permission; comments (probe); comments again under the claim',
+  close_issue: 'issue (author, state)',
+  assign_issue: 'issue (assignees); permission',
+  merge_pr: 'PR; entry (owners, arbiters); GET .../merge',
+  propose_rfc: 'permission; branch propose/<slug> (probe)',
+  start_edit_branch: 'entry; permission; branch (probe)',
+  open_body_edit_pr: 'entry; permission; branch (probe)',
+  open_metadata_pr: 'entry; permission; branch (probe)',
+  open_claim_pr: 'entry; permission; branch claim/<slug> (probe)',
+  open_branch_pr: 'entry; permission on the RFC repo; PR of the head (probe)',
+  withdraw_branch_pr: 'entry; PR (author); comments (probe); comments again under the claim',
+  graduate_rfc: 'entry; rfcs/ listing and each entry (used ids); the candidate repo',
+  withdraw_rfc: 'entry (owners, state)',
+};
+
 interface Row {
   op: OpName;
   firstTotal: number;
@@ -31,7 +49,9 @@ function claimOf(log: Recorded[]): number {
     (r) =>
       r.method !== 'GET' &&
       (r.path.includes('rfc-actions%2Fclaim%2F') ||
-        String((r.body as { new_branch_name?: string } | null)?.new_branch_name ?? '').startsWith('rfc-actions/claim/')),
+        String((r.body as { new_branch_name?: string } | null)?.new_branch_name ?? '').startsWith(
+          'rfc-actions/claim/',
+        )),
   ).length;
 }
 
@@ -76,19 +96,29 @@ export async function main(argv: string[]): Promise<void> {
     '',
     'Command: `npm run bench -- gate` (simulator fixture of `test/gate/harness.ts`: 5 entries, small repos, every list fits one page).',
     '',
-    '| operation | first: total | first: effect writes | first: claim writes | first: reads | replay (audit log) | replay (Gitea probe): total | replay (Gitea probe): writes |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| operation | first: total | first: effect writes | first: claim writes | first: reads | replay (audit log) | replay (Gitea probe): total | replay (Gitea probe): writes | reads of a first execution |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...rows.map(
       (r) =>
-        `| ${r.op} | ${r.firstTotal} | ${r.firstWrites} | ${r.firstClaim} | ${r.firstReads} | ${r.auditReplay} | ${r.giteaReplay} | ${r.giteaReplayWrites} |`,
+        `| ${r.op} | ${r.firstTotal} | ${r.firstWrites} | ${r.firstClaim} | ${r.firstReads} | ${r.auditReplay} | ${r.giteaReplay} | ${r.giteaReplayWrites} | ${READS[r.op]} |`,
     ),
     '',
     'Reads include the authorization lookup (collaborator permission) when the cell needs it. Claim writes are the',
     'create and delete of the `rfc-actions/claim/<key>` branch that serializes racing runs of one command.',
     '',
     `Target "a replay makes no write": ${rows.every((r) => r.giteaReplayWrites === 0 && r.auditReplay === 0) ? 'met for every operation' : 'NOT met'}.`,
-    `Target "a first execution makes at most 2 requests beyond its writes": met by ${rows.filter((r) => r.firstReads <= 2).map((r) => r.op).join(', ') || 'none'}; ` +
-      `over by ${rows.filter((r) => r.firstReads > 2).map((r) => `${r.op} (${r.firstReads} reads)`).join(', ') || 'none'}.`,
+    `Target "a first execution makes at most 2 requests beyond its writes": met by ${
+      rows
+        .filter((r) => r.firstReads <= 2)
+        .map((r) => r.op)
+        .join(', ') || 'none'
+    }; ` +
+      `over by ${
+        rows
+          .filter((r) => r.firstReads > 2)
+          .map((r) => `${r.op} (${r.firstReads} reads)`)
+          .join(', ') || 'none'
+      }.`,
     '',
   ];
   const text = lines.join('\n');

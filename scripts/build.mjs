@@ -1,12 +1,13 @@
 /**
  * `npm run build [-- --out DIR]`: bundles the action (src/action.ts) into DIR (default dist/):
- *   index.js            one ESM file, every dependency inlined (no npm install at run time)
+ *   index.js, *-HASH.js ESM, every dependency inlined (no npm install at run time); the
+ *                       commands' chunk loads after the outputs' defaults are set
  *   better_sqlite3.node the better-sqlite3 addon, loaded from beside index.js
  *   native.json         the Node ABI, platform and arch the addon was built for
  *   package.json        {"type":"module"}, so node runs index.js as ESM wherever dist/ is copied
- * index.js is deterministic: the same sources and lockfile give the same bytes.
+ * The JavaScript is deterministic: the same sources and lockfile give the same bytes.
  */
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,11 +38,17 @@ const bindingsBesideBundle = {
 };
 
 await mkdir(out, { recursive: true });
+// Chunk names carry a content hash: drop the previous build's so none is left behind.
+for (const name of await readdir(out)) if (name.endsWith('.js')) await rm(join(out, name));
 const started = performance.now();
 await build({
   absWorkingDir: ROOT,
-  entryPoints: ['src/action.ts'],
-  outfile: join(out, 'index.js'),
+  entryPoints: { index: 'src/action.ts' },
+  outdir: out,
+  // The entry sets the outputs' defaults and masks the tokens before the commands' chunk loads.
+  splitting: true,
+  // Beside index.js: the addon loader resolves `./better_sqlite3.node` from the chunk it is in.
+  chunkNames: '[name]-[hash]',
   bundle: true,
   platform: 'node',
   target: 'node20',

@@ -8,7 +8,6 @@ import * as core from '@actions/core';
 import { ActionInputError, OUTPUT_DEFAULTS, type OutputName, readOptions } from './action/inputs.ts';
 import { checkNative, type NativeBuild } from './action/native.ts';
 import { problemAnnotations, RunReport, renderSummary } from './action/report.ts';
-import { defaultDeps, runAction } from './action/run.ts';
 
 /** dist/native.json beside the bundle; absent when running from source. */
 async function nativeBuild(): Promise<NativeBuild | null> {
@@ -45,6 +44,9 @@ async function main(): Promise<void> {
   const report = new RunReport();
   let failure: Error | null = null;
   try {
+    // Loaded only now: the commands and their dependencies are most of the bundle, and the
+    // outputs' defaults and the masks above must reach the runner before anything can fail.
+    const { defaultDeps, runAction } = await import('./action/run.ts');
     await runAction(options, defaultDeps(options, { report, log: (line) => core.debug(line) }));
   } catch (e) {
     failure = e as Error;

@@ -58,7 +58,7 @@ export function problemAnnotations(problems: ProblemRecord[]): Annotation[] {
     (p.reasons.length > 0 ? p.reasons : [{ field: null, line: null, message: 'invalid entry' }]).map((r) => ({
       level: 'warning' as const,
       title: 'RFC entry skipped',
-      message: `${p.file}: ${r.field ? `"${r.field}": ` : ''}${r.message}. Fix the file; the entry is left out of the cache and the site until then.`,
+      message: `${p.file}: ${r.field ? `"${r.field}": ` : ''}${r.message.replace(/\.$/, '')}. Fix the file; the entry is left out of the cache and the site until then.`,
       file: p.file,
       line: r.line,
     })),
@@ -70,7 +70,7 @@ function escapeCell(s: string): string {
 }
 
 function link(text: string, url: string | null): string {
-  return url ? `[${escapeCell(text)}](${url})` : escapeCell(text);
+  return url ? `[${escapeCell(text)}](${encodeURI(decodeURI(url)).replace(/\|/g, '%7C')})` : escapeCell(text);
 }
 
 /** The job summary (Markdown): counts, problems, writes with links, and the failure if any. */

@@ -2,13 +2,16 @@
  * The action's orchestration: one `run(options, deps)` per command, all recording into the
  * run's report. `runAction` dispatches on `options.command`.
  */
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { readArtifact } from '../cache/artifact.ts';
-import type { Artifact } from '../cache/model.ts';
+import { commitArtifact } from '../cache/commit.ts';
+import type { Artifact, ProblemRecord } from '../cache/model.ts';
 import { reconcile } from '../cache/reconcile.ts';
+import { refresh } from '../cache/refresh.ts';
 import { type Ack, type Command, runGate } from '../gate/index.ts';
 import { GiteaClient } from '../gitea/client.ts';
+import { NotFoundError } from '../gitea/errors.ts';
 import { buildSite } from '../site/build.ts';
 import { type CommentContext, runComment } from './bot.ts';
 import { readBranchDir } from './branch-files.ts';
@@ -119,33 +122,29 @@ export async function runPublish(options: ActionOptions, deps: ActionDeps): Prom
   }
 }
 
-/** Files of the artifact directory that are never committed: the regenerated SQLite cache, staging. */
-function notCommitted(path: string): boolean {
-  return /(^|\/)\./.test(path) || /\.sqlite(-\w+)?$/.test(path) || path.endsWith('.tmp');
-}
-
-/** Commits the workspace artifact to the cache branch when it differs; records the outcome. */
+/** Commits the workspace artifact to the cache branch when it differs (cursors aside); records the outcome. */
 export async function commitArtifactDir(
   options: ActionOptions,
   deps: ActionDeps,
   why: string,
 ): Promise<boolean> {
   if (!options.commit) return false;
-  const res = await publishDir(
-    {
-      owner: options.owner,
-      repo: options.repo,
-      branch: options.cacheBranch,
-      dir: inWorkspace(options, options.artifactDir),
-      prefix: options.artifactDir,
-      exclude: notCommitted,
-      message: `Update the RFC cache artifact (${why})`,
+  const res = await commitArtifact({
+    out: inWorkspace(options, options.artifactDir),
+    remoteUrl: `${options.giteaUrl}/${options.owner}/${options.repo}.git`,
+    // The job token's pushes trigger no workflow, so the cache branch never feeds back into events.
+    token: options.token,
+    branch: options.cacheBranch,
+    path: options.artifactDir,
+    message: `Update the RFC cache artifact (${why})`,
+    // After another run's audit rows were merged in, re-derive the artifact from the new state.
+    regenerate: async () => {
+      await sweep(options, deps, false);
     },
-    deps,
-  );
-  if (res.outcome === 'unchanged') return false;
+  });
+  if (res.result === 'unchanged' || res.commit === null) return false;
   deps.report.wrote(
-    `committed the artifact to "${options.cacheBranch}": ${res.files.create} added, ${res.files.update} changed, ${res.files.delete} removed`,
+    `committed the artifact to "${options.cacheBranch}"`,
     `${options.giteaUrl}/${options.owner}/${options.repo}/commit/${res.commit}`,
   );
   deps.report.output('changed', 'true');
@@ -160,22 +159,22 @@ async function botLogin(deps: ActionDeps): Promise<string | undefined> {
   return res.data.login;
 }
 
-/**
- * Sweeps Gitea into the workspace artifact (incrementally from what is there unless `full`);
- * reports it. A sweep whose only change is meta.json's cursors keeps the committed meta.json:
- * the meta repo's `updated_at` cursor moves with every commit to the cache or site branch, so
- * committing it would make each run commit again. The next sweep re-derives it, a few reads more.
- */
+function reportProblems(
+  options: ActionOptions,
+  deps: ActionDeps,
+  problems: ProblemRecord[],
+  defaultBranch: string,
+) {
+  deps.report.problems = problems;
+  deps.report.output('problems', String(problems.length));
+  deps.report.fileBase = `${options.giteaUrl}/${options.owner}/${options.repo}/src/branch/${defaultBranch}/`;
+}
+
+/** Sweeps Gitea into the workspace artifact (incrementally from what is there unless `full`); reports it. */
 async function sweep(options: ActionOptions, deps: ActionDeps, full: boolean) {
-  const metaPath = join(inWorkspace(options, options.artifactDir), 'meta.json');
-  const before = await readFile(metaPath, 'utf8').catch(() => null);
+  const out = inWorkspace(options, options.artifactDir);
   const res = await reconcile(
-    {
-      out: inWorkspace(options, options.artifactDir),
-      metaRepo: `${options.owner}/${options.repo}`,
-      full,
-      botLogin: await botLogin(deps),
-    },
+    { out, metaRepo: `${options.owner}/${options.repo}`, full, botLogin: await botLogin(deps) },
     { client: deps.gitea },
   );
   deps.report.count('RFCs', res.counts.rfcs);
@@ -183,24 +182,9 @@ async function sweep(options: ActionOptions, deps: ActionDeps, full: boolean) {
   deps.report.count('PRs', res.counts.prs);
   deps.report.count('entry problems', res.counts.problems);
   deps.report.count('Gitea requests', res.requests.total);
-  deps.report.problems = res.problems;
-  deps.report.output('problems', String(res.problems.length));
+  const artifact = await readArtifact(out);
+  reportProblems(options, deps, artifact.problems, artifact.meta.defaultBranch);
   deps.report.note(`${res.mode} sweep; entries read from ${res.entrySource}.`);
-  if (
-    before !== null &&
-    res.written.length === 1 &&
-    res.written[0] === 'meta.json' &&
-    res.removed.length === 0
-  ) {
-    const after = await readFile(metaPath, 'utf8');
-    const { cursors: _a, ...a } = JSON.parse(before) as Record<string, unknown>;
-    const { cursors: _b, ...b } = JSON.parse(after) as Record<string, unknown>;
-    if (JSON.stringify(a) === JSON.stringify(b)) {
-      await writeFile(metaPath, before);
-      deps.report.note('Only the sweep cursors moved: nothing to commit.');
-      return { ...res, changed: false, written: [] };
-    }
-  }
   if (res.changed)
     deps.report.note(`Artifact files changed: ${[...res.written, ...res.removed].join(', ')}.`);
   return res;
@@ -219,13 +203,72 @@ export async function runReconcile(options: ActionOptions, deps: ActionDeps): Pr
 }
 
 /**
- * `event`: brings the artifact up to date after the triggering event and commits it when it
- * changed. The incremental sweep reads only what moved since the artifact's cursors.
+ * A push payload brought up to the branch's current tip. A re-run of an old run, or runs
+ * that finish out of order, deliver a push whose `after` is no longer the tip; refreshing
+ * from it would roll the artifact back to that commit. Gitea is the truth: read the tip now.
+ */
+async function currentPush(
+  options: ActionOptions,
+  deps: ActionDeps,
+  payload: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const ref = payload.ref;
+  if (options.eventName !== 'push' || typeof ref !== 'string' || !ref.startsWith('refs/heads/'))
+    return payload;
+  const repoName = (payload.repository as { full_name?: string } | undefined)?.full_name;
+  const [owner, repo] = (repoName ?? `${options.owner}/${options.repo}`).split('/');
+  try {
+    const res = await deps.gitea.request<{ commit: { id: string } }>(
+      'GET',
+      '/repos/{owner}/{repo}/branches/{branch}',
+      {
+        path: { owner: owner!, repo: repo!, branch: ref.slice('refs/heads/'.length) },
+      },
+    );
+    if (res.data.commit.id === payload.after) return payload;
+    deps.report.note(
+      `The push's commit is no longer the tip of "${ref}": refreshed from the tip ${res.data.commit.id}.`,
+    );
+    return { ...payload, after: res.data.commit.id };
+  } catch (e) {
+    // A branch deleted since the push: the payload's own `after` stands (refresh handles deletion).
+    if (e instanceof NotFoundError) return payload;
+    throw e;
+  }
+}
+
+/**
+ * `event`: applies what the triggering event touched to the artifact (a targeted refresh;
+ * with no artifact yet, a full sweep) and commits it when it changed.
  */
 export async function runEvent(options: ActionOptions, deps: ActionDeps): Promise<void> {
+  if (!options.eventPath)
+    throw new Error('GITHUB_EVENT_PATH is not set: run the action inside a workflow job');
   await pullArtifact(options, deps);
-  deps.report.note(`Event "${options.eventName}".`);
-  const res = await sweep(options, deps, false);
+  const out = inWorkspace(options, options.artifactDir);
+  const payload = await currentPush(
+    options,
+    deps,
+    JSON.parse(await readFile(options.eventPath, 'utf8')) as Record<string, unknown>,
+  );
+  const res = await refresh(
+    {
+      out,
+      metaRepo: `${options.owner}/${options.repo}`,
+      event: { name: options.eventName, payload },
+      botLogin: await botLogin(deps),
+    },
+    { client: deps.gitea },
+  );
+  deps.report.note(`Event "${options.eventName}": ${res.action}, ${res.reason}`);
+  deps.report.count('Gitea requests', res.requests.total);
+  if (res.changed)
+    deps.report.note(`Artifact files changed: ${[...res.written, ...res.removed].join(', ')}.`);
+  const artifact = await readArtifact(out).catch(() => null);
+  if (artifact) {
+    deps.report.count('RFCs', artifact.rfcs.length);
+    reportProblems(options, deps, artifact.problems, artifact.meta.defaultBranch);
+  }
   await commitArtifactDir(options, deps, `${options.eventName} event`);
   if (!options.commit && res.changed) deps.report.output('changed', 'true');
 }

@@ -302,7 +302,7 @@ export function buildArtifact(m: Mirror): Artifact {
     let entryBody: string | null = null;
     if (entry.state === 'active' && entry.repo) {
       const rs = m.repos.get(entry.repo);
-      if (!rs || !rs.exists) {
+      if (!rs?.exists) {
         if (!es.deleted) problems.push({ file: es.path, sha: es.sha, reasons: [repoProblem(entry.repo)] });
       } else {
         const own = finals.filter((p) => p.repo === entry.repo);
@@ -370,7 +370,13 @@ export function buildArtifact(m: Mirror): Artifact {
   delete cursors[PULLS_CURSOR];
   if (m.metaTip) cursors[META_TIP_CURSOR] = m.metaTip;
   else delete cursors[META_TIP_CURSOR];
-  const newest = m.pullsCursor ?? finals.reduce((acc, p) => (p.updatedAt > acc ? p.updatedAt : acc), '');
+  const newest =
+    m.pullsCursor ??
+    finals
+      .map((p) => p.updatedAt)
+      .sort(cmp)
+      .at(-1) ??
+    '';
   if (newest !== '') cursors[PULLS_CURSOR] = newest;
 
   return {

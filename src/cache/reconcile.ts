@@ -152,6 +152,15 @@ function owner(full: string): string {
   return full.slice(0, full.indexOf('/'));
 }
 
+const EPOCH = '1970-01-01T00:00:00Z';
+
+/** The latest of Gitea RFC 3339 times (one server renders them all in one offset, so they sort as text); empty for none. */
+function maxTime(times: string[]): string {
+  let best = '';
+  for (const t of times) if (t > best) best = t;
+  return best;
+}
+
 /** Subtracts seconds from an RFC 3339 time, keeping Gitea's second-precision form. */
 export function sinceWithOverlap(cursor: string, seconds: number): string {
   const t = Date.parse(cursor);
@@ -223,20 +232,20 @@ export async function reconcile(options: ReconcileOptions, deps: ReconcileDeps):
             return;
           }
           cursors[`repo:${full}`] = info.updatedAt;
-          const fresh = !was || !was.exists;
-          if (fresh) newlyAttached.add(full);
+          const known = was?.exists ? was : undefined;
+          if (!known) newlyAttached.add(full);
           if (
-            !fresh &&
+            known &&
             m.cursors[`repo:${full}`] === info.updatedAt &&
-            was.defaultBranch === info.defaultBranch
+            known.defaultBranch === info.defaultBranch
           ) {
-            nextRepos.set(full, was);
+            nextRepos.set(full, known);
             return;
           }
           const branches = info.empty ? new Map<string, string>() : await api.listBranches(client, full);
           const tip = branches.get(info.defaultBranch);
-          let rfcMd = was?.rfcMd ?? null;
-          if (fresh || tip !== was.branches.get(was.defaultBranch) || rfcMd === null) {
+          let rfcMd = known?.rfcMd ?? null;
+          if (!known || tip !== known.branches.get(known.defaultBranch) || rfcMd === null) {
             rfcMd = tip === undefined ? null : await api.getFile(client, full, 'RFC.md', info.defaultBranch);
           }
           nextRepos.set(full, { exists: true, defaultBranch: info.defaultBranch, branches, rfcMd });
@@ -260,11 +269,16 @@ export async function reconcile(options: ReconcileOptions, deps: ReconcileDeps):
         for (const p of await api.listPulls(client, full)) addPull(m, full, p);
       }),
     );
+    // The PR cursor is the newest `updated_at` of any PR the search returns, relevant or not, so
+    // unrelated PRs drop out of the window; a full sweep searches from its newest relevant PR and
+    // so reaches the same value.
+    const newestRelevant = maxTime([...m.pulls.values()].map((p) => p.updatedAt));
+    const from = mode === 'incremental' ? prev?.meta.cursors[PULLS_CURSOR] : newestRelevant;
+    const since = from ? sinceWithOverlap(from, options.overlapSeconds ?? 1) : EPOCH;
+    const owners = [...new Set([org, ...[...attached].filter(relevant).map(owner)])].sort();
+    say(`searching PRs updated since ${since}`);
+    const hits = (await Promise.all(owners.map((o) => api.searchPulls(client, o, since)))).flat();
     if (mode === 'incremental') {
-      const cursor = prev?.meta.cursors[PULLS_CURSOR];
-      const since = cursor ? sinceWithOverlap(cursor, options.overlapSeconds ?? 1) : '1970-01-01T00:00:00Z';
-      say(`searching PRs updated since ${since}`);
-      const hits = await api.searchPulls(client, org, since);
       const fetched = new Set(fullList);
       const todo = hits.filter(
         (h) =>
@@ -280,6 +294,11 @@ export async function reconcile(options: ReconcileOptions, deps: ReconcileDeps):
         }),
       );
     }
+    const cursor = maxTime([
+      ...[...m.pulls.values()].filter((p) => relevant(p.repo)).map((p) => p.updatedAt),
+      ...hits.map((h) => h.updatedAt),
+    ]);
+    if (cursor) m.pullsCursor = cursor;
     m.cursors = cursors;
   } catch (e) {
     if (e instanceof SweepError) throw e;

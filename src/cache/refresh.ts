@@ -110,7 +110,7 @@ export async function refresh(
   if (kept !== undefined) m.pullsCursor = kept;
   const isMeta = repo === options.metaRepo;
   const rs = m.repos.get(repo);
-  if (!isMeta && (!rs || !rs.exists)) {
+  if (!isMeta && !rs?.exists) {
     return finish(
       'ignored',
       `repo "${repo}" is neither the meta repo nor the repo of an active RFC`,

@@ -73,7 +73,9 @@ export async function main(argv: string[]): Promise<number> {
   const gitea = new GiteaClient({ baseUrl: conn.giteaUrl, token: conn.token });
   const botGitea = botToken ? new GiteaClient({ baseUrl: conn.giteaUrl, token: botToken }) : undefined;
   const metaRepo = `${conn.owner}/${conn.repo}`;
-  const afterWrite = values['no-refresh'] ? undefined : cacheRefresher({ client: gitea, out: values.out, metaRepo });
+  const afterWrite = values['no-refresh']
+    ? undefined
+    : cacheRefresher({ client: gitea, out: values.out, metaRepo });
   let ack: Awaited<ReturnType<typeof runGate>>;
   try {
     ack = await runGate(
@@ -85,7 +87,13 @@ export async function main(argv: string[]): Promise<number> {
         source: values.source,
         request: values.request,
       },
-      { gitea, botGitea, clock: { now: () => new Date() }, auditDir: values.out, ...(afterWrite ? { afterWrite } : {}) },
+      {
+        gitea,
+        botGitea,
+        clock: { now: () => new Date() },
+        auditDir: values.out,
+        ...(afterWrite ? { afterWrite } : {}),
+      },
     );
   } catch (e) {
     if (e instanceof GateInputError) throw new CliUsageError(e.message, text);

@@ -6,7 +6,8 @@ const ROLES: Role[] = ['commenter', 'writer', 'admin', 'owner', 'arbiter', 'auth
 /** Facts under which the actor `x` holds exactly `role` (and the permission it implies). */
 function factsFor(role: Role | 'nobody'): { facts: AuthFacts; asked: () => number } {
   let asked = 0;
-  const permission: Permission = role === 'commenter' ? 'read' : role === 'writer' ? 'write' : role === 'admin' ? 'admin' : 'none';
+  const permission: Permission =
+    role === 'commenter' ? 'read' : role === 'writer' ? 'write' : role === 'admin' ? 'admin' : 'none';
   return {
     facts: {
       actor: 'x',
@@ -48,19 +49,22 @@ describe('the default matrix, every cell by every role', () => {
     expect(d.allowed).toBe(allowed);
   });
 
-  test.each(AUTH_CELLS.map((c) => [c]))('%s denies a stranger and names who holds the roles', async (cell) => {
-    const { facts } = factsFor('nobody');
-    const d = await authorize(cell, facts, DEFAULT_MATRIX);
-    expect(d.allowed).toBe(false);
-    if (d.allowed) return;
-    expect(d.message).toContain(`may not run ${cell}`);
-    for (const role of DEFAULT_MATRIX[cell]) {
-      if (role === 'owner') expect(d.message).toContain('"carol"');
-      if (role === 'arbiter') expect(d.message).toContain('"bob"');
-      if (role === 'author') expect(d.message).toContain('"alice"');
-      if (role === 'writer') expect(d.message).toContain('write access to "rfcs/meta"');
-    }
-  });
+  test.each(AUTH_CELLS.map((c) => [c]))(
+    '%s denies a stranger and names who holds the roles',
+    async (cell) => {
+      const { facts } = factsFor('nobody');
+      const d = await authorize(cell, facts, DEFAULT_MATRIX);
+      expect(d.allowed).toBe(false);
+      if (d.allowed) return;
+      expect(d.message).toContain(`may not run ${cell}`);
+      for (const role of DEFAULT_MATRIX[cell]) {
+        if (role === 'owner') expect(d.message).toContain('"carol"');
+        if (role === 'arbiter') expect(d.message).toContain('"bob"');
+        if (role === 'author') expect(d.message).toContain('"alice"');
+        if (role === 'writer') expect(d.message).toContain('write access to "rfcs/meta"');
+      }
+    },
+  );
 });
 
 describe('authorize', () => {

@@ -115,6 +115,8 @@ export interface StoredEntry {
 /** The context of one operation attempt. */
 export class OpContext {
   readonly meta: { owner: string; repo: string };
+  /** owner/name of the meta repo: `config.metaRepo`, else the command's repo */
+  readonly metaRepo: string;
 
   constructor(
     readonly gitea: GiteaClient,
@@ -126,7 +128,8 @@ export class OpContext {
     readonly state: RunState,
     readonly sleep: (ms: number) => Promise<void>,
   ) {
-    this.meta = splitRepo(command.repo);
+    this.metaRepo = config.metaRepo ?? command.repo;
+    this.meta = splitRepo(this.metaRepo);
   }
 
   get actor(): string {
@@ -301,13 +304,13 @@ export class OpContext {
   /** The entry of `slug` on `ref` of the meta repo, or null when absent; refuses when it does not parse. */
   async readEntry(slug: string, ref: string | null = null): Promise<StoredEntry | null> {
     const path = entryPath(slug);
-    const file = await this.readFile(this.command.repo, path, ref);
+    const file = await this.readFile(this.metaRepo, path, ref);
     if (!file) return null;
     const parsed = parseEntry(file.text, { path });
     if (!parsed.ok) {
       const why = parsed.problems.map((p) => `${p.field ?? 'file'}: ${p.message}`).join('; ');
       throw new GateRefusedError(
-        `"${this.command.repo}" file "${path}" is not a valid entry (${why}); fix it first`,
+        `"${this.metaRepo}" file "${path}" is not a valid entry (${why}); fix it first`,
       );
     }
     return { entry: parsed.entry, sha: file.sha, path };
@@ -318,7 +321,7 @@ export class OpContext {
     const stored = await this.readEntry(slug);
     if (!stored) {
       throw new GateRefusedError(
-        `"${this.command.repo}" has no RFC "${slug}" (no "${entryPath(slug)}" on the default branch)`,
+        `"${this.metaRepo}" has no RFC "${slug}" (no "${entryPath(slug)}" on the default branch)`,
       );
     }
     return stored;
@@ -326,15 +329,24 @@ export class OpContext {
 
   // ---- writes ----
 
-  /** Creates `branch` from the default branch; `exists` when Gitea answers 409. */
-  async createBranch(repo: string, branch: string, counts = true): Promise<'created' | 'exists'> {
+  /**
+   * Creates `branch` from the default branch; `exists` when Gitea answers 409. A claim branch
+   * starts from the repo's own default branch and is not part of the effect.
+   */
+  async createBranch(
+    repo: string,
+    branch: string,
+    opts: { claim?: boolean } = {},
+  ): Promise<'created' | 'exists'> {
     const options = {
       path: splitRepo(repo),
-      body: { new_branch_name: branch, old_branch_name: this.config.defaultBranch },
+      body: opts.claim
+        ? { new_branch_name: branch }
+        : { new_branch_name: branch, old_branch_name: this.config.defaultBranch },
     };
     try {
-      if (counts) await this.write('POST', '/repos/{owner}/{repo}/branches', options);
-      else await this.gitea.request('POST', '/repos/{owner}/{repo}/branches', options);
+      if (opts.claim) await this.gitea.request('POST', '/repos/{owner}/{repo}/branches', options);
+      else await this.write('POST', '/repos/{owner}/{repo}/branches', options);
       return 'created';
     } catch (e) {
       if (isStatus(e, 409)) return 'exists';
@@ -465,15 +477,18 @@ export class OpContext {
     const lock = `rfc-actions/claim/${this.key}`;
     const polls = Math.max(1, Math.ceil(this.config.lockWaitMs / Math.max(1, this.config.lockPollMs)));
     for (let i = 0; ; i++) {
-      let got: 'created' | 'exists';
+      let got: 'created' | 'exists' | 'unavailable';
       try {
-        got = await this.createBranch(repo, lock, false);
+        got = await this.createBranch(repo, lock, { claim: true });
       } catch (e) {
         // The claim's own response was lost: it exists now, and only a run of this same command
         // could have made it, so taking it over is what a retry would do anyway.
-        if (!(e instanceof OutcomeUnknownError || e instanceof GiteaTimeoutError)) throw e;
-        got = 'created';
+        if (e instanceof OutcomeUnknownError || e instanceof GiteaTimeoutError) got = 'created';
+        // 404: an empty repo has no branch to cut a claim from; the write runs unguarded.
+        else if (isStatus(e, 404)) got = 'unavailable';
+        else throw e;
       }
+      if (got === 'unavailable') return (await probe()) ?? (await write());
       if (got === 'created') break;
       const found = await probe();
       if (found !== null) {

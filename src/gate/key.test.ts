@@ -48,6 +48,8 @@ describe('commandKey', () => {
   });
 
   test('the label order is content: a different order is a different command', () => {
-    expect(commandKey({ ...base, payload: { ...base.payload, labels: ['b', 'a'] } })).not.toBe(commandKey(base));
+    expect(commandKey({ ...base, payload: { ...base.payload, labels: ['b', 'a'] } })).not.toBe(
+      commandKey(base),
+    );
   });
 });

@@ -18,9 +18,13 @@ export interface SyntheticEvent {
 
 async function tip(client: GiteaClient, repo: string, branch: string): Promise<string | null> {
   try {
-    const res = await client.request<{ commit: { id: string } }>('GET', '/repos/{owner}/{repo}/branches/{branch}', {
-      path: { ...splitRepo(repo), branch },
-    });
+    const res = await client.request<{ commit: { id: string } }>(
+      'GET',
+      '/repos/{owner}/{repo}/branches/{branch}',
+      {
+        path: { ...splitRepo(repo), branch },
+      },
+    );
     return res.data.commit.id;
   } catch (e) {
     if (isStatus(e, 404)) return null;
@@ -42,11 +46,18 @@ export async function eventsFor(
       if (pushed.has(t.repo)) continue;
       pushed.add(t.repo);
       const after = await tip(opts.client, t.repo, opts.defaultBranch);
-      if (after) events.push({ name: 'push', payload: { ref: `refs/heads/${opts.defaultBranch}`, after, repository } });
+      if (after)
+        events.push({
+          name: 'push',
+          payload: { ref: `refs/heads/${opts.defaultBranch}`, after, repository },
+        });
     } else if (t.kind === 'branch') {
       events.push({ name: 'create', payload: { ref: t.branch, ref_type: 'branch', repository } });
     } else if (t.kind === 'pull') {
-      events.push({ name: 'pull_request', payload: { number: t.number, pull_request: { number: t.number }, repository } });
+      events.push({
+        name: 'pull_request',
+        payload: { number: t.number, pull_request: { number: t.number }, repository },
+      });
     }
   }
   return events;
@@ -61,10 +72,18 @@ export function cacheRefresher(opts: {
   botLogin?: string;
 }): AfterWrite {
   return async ({ touched }) => {
-    const events = await eventsFor(touched, { client: opts.client, defaultBranch: opts.defaultBranch ?? 'main' });
+    const events = await eventsFor(touched, {
+      client: opts.client,
+      defaultBranch: opts.defaultBranch ?? 'main',
+    });
     for (const event of events) {
       await refresh(
-        { out: opts.out, metaRepo: opts.metaRepo, event, ...(opts.botLogin ? { botLogin: opts.botLogin } : {}) },
+        {
+          out: opts.out,
+          metaRepo: opts.metaRepo,
+          event,
+          ...(opts.botLogin ? { botLogin: opts.botLogin } : {}),
+        },
         { client: opts.client },
       );
     }

@@ -18,11 +18,12 @@ import {
 /** The defaults of every `GateConfig` field. */
 export const DEFAULT_GATE_CONFIG: GateConfig = {
   matrix: DEFAULT_MATRIX,
-  attempts: 4,
+  attempts: 5,
   lockWaitMs: 20_000,
   lockPollMs: 200,
   retryDelayMs: 250,
   defaultBranch: 'main',
+  metaRepo: null,
   rfcRepoOwner: null,
   rfcRepoName: (id) => `rfc-${String(id).padStart(4, '0')}`,
 };

@@ -82,6 +82,11 @@ export interface GateConfig {
   lockPollMs: number;
   /** pause before re-running an operation after a transient failure */
   retryDelayMs: number;
+  /**
+   * owner/name of the meta repo, when commands may name another repo (an RFC's own repo, where a
+   * slash command was written); null: the command's repo is the meta repo
+   */
+  metaRepo: string | null;
   /** the branch PRs target and new branches start from, in the meta repo and RFC repos */
   defaultBranch: string;
   /** org or user that receives graduated RFC repos; default: the meta repo's owner */

@@ -174,7 +174,13 @@ export async function apiCommit(
   if (out.committer === null) delete out.committer;
   let diff: FileDiff[] | null = null;
   if (opts.files || opts.stat) diff = await core.git.commitDiff(gitDir, c.sha);
-  if (opts.files && diff) out.files = diff.map((d) => ({ filename: d.path, status: d.status }));
+  if (opts.files && diff) {
+    // Gitea's ToCommit lists added, then removed, then modified files.
+    const order: FileDiff['status'][] = ['added', 'removed', 'modified'];
+    out.files = order.flatMap((st) =>
+      diff.filter((d) => d.status === st).map((d) => ({ filename: d.path, status: st })),
+    );
+  }
   if (opts.stat) {
     const ns = await core.git.numstat(gitDir, c.sha);
     let additions = 0;

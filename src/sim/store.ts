@@ -79,11 +79,17 @@ export const ZERO_SHA = '0000000000000000000000000000000000000000';
 /** A keyed set of JSON documents, kept in memory and written through to SQLite. */
 export class Collection<T> {
   private readonly map = new Map<string, T>();
+  private readonly upsert: Database.Statement;
+  private readonly remove: Database.Statement;
 
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     readonly name: string,
   ) {
+    this.upsert = db.prepare(
+      'INSERT INTO docs (coll, key, json) VALUES (?, ?, ?) ON CONFLICT(coll, key) DO UPDATE SET json = excluded.json',
+    );
+    this.remove = db.prepare('DELETE FROM docs WHERE coll = ? AND key = ?');
     const rows = db.prepare('SELECT key, json FROM docs WHERE coll = ?').all(name) as {
       key: string;
       json: string;
@@ -101,17 +107,13 @@ export class Collection<T> {
 
   /** Stores (a copy of) `value` under `key`. */
   put(key: string, value: T): T {
-    this.db
-      .prepare(
-        'INSERT INTO docs (coll, key, json) VALUES (?, ?, ?) ON CONFLICT(coll, key) DO UPDATE SET json = excluded.json',
-      )
-      .run(this.name, key, JSON.stringify(value));
+    this.upsert.run(this.name, key, JSON.stringify(value));
     this.map.set(key, value);
     return value;
   }
 
   delete(key: string): boolean {
-    this.db.prepare('DELETE FROM docs WHERE coll = ? AND key = ?').run(this.name, key);
+    this.remove.run(this.name, key);
     return this.map.delete(key);
   }
 
@@ -215,12 +217,21 @@ export class Store {
   }
 
   repoById(id: number): RepoRecord | undefined {
-    return this.repos.values().find((r) => r.id === id);
+    if (this.repoKeysById.size !== this.repos.size) {
+      this.repoKeysById.clear();
+      for (const [key, r] of this.repos.entries()) this.repoKeysById.set(r.id, key);
+    }
+    const key = this.repoKeysById.get(id);
+    return key === undefined ? undefined : this.repos.get(key);
   }
+
+  private readonly repoKeysById = new Map<number, string>();
 
   /** Saves a changed repo record. */
   saveRepo(repo: RepoRecord): void {
-    this.repos.put(repoKey(repo.owner, repo.name), repo);
+    const key = repoKey(repo.owner, repo.name);
+    this.repos.put(key, repo);
+    this.repoKeysById.set(repo.id, key);
   }
 
   collaborator(repoId: number, login: string): CollaboratorRecord | undefined {

@@ -13,7 +13,7 @@ import { API_VERSION, type ApiRfcList, apiRfc, apiSummary, RFC_LIST_SCHEMA, RFC_
 import { FILTER_JS, ICON_SVG, SEARCH_JS, SITE_CSS } from './assets.ts';
 import { atomFeed, feedEvents } from './feed.ts';
 import { checkGiteaUrl, cmp, encode, GiteaLinks } from './html.ts';
-import { type LinkBase, MarkdownRenderer, searchWords } from './markdown.ts';
+import { type LinkBase, MarkdownRenderer, type RenderedBody, searchWords } from './markdown.ts';
 import {
   bodyLocation,
   indexPage,
@@ -28,10 +28,16 @@ import {
   tagsPage,
 } from './pages.ts';
 import { resolveInside, sitePaths } from './paths.ts';
+import { RenderHelper } from './render-pool.ts';
 
 /** Bump when templates change so an incremental build re-renders every RFC page. */
 export const GENERATOR = 'rfc-actions-site/1';
 export const MANIFEST = '.rfc-site-manifest.json';
+/** Below this many bodies to render, starting a worker thread costs more than it saves. */
+const PARALLEL_MIN = 200;
+const CHUNK = 25;
+/** One renderer per process: markdown-it and highlight.js setup is the expensive part. */
+const renderer = new MarkdownRenderer();
 
 export interface SiteOptions {
   /** the artifact directory (`cache-artifacts/`); ignored when `artifact` is given */
@@ -41,10 +47,14 @@ export interface SiteOptions {
   outDir: string;
   /** where the site is published (`https://host/path/` or `/path/`): makes feed and API links absolute */
   baseUrl?: string;
+  /** render on a worker thread too when there are many bodies (default true; falls back to one thread) */
+  parallel?: boolean;
 }
 
 export interface SiteDeps {
   now?: () => number;
+  /** wait until the helper worker is ready before rendering (tests use it to exercise both threads) */
+  awaitHelper?: boolean;
   readArtifact?: (dir: string) => Promise<Artifact>;
 }
 
@@ -53,6 +63,8 @@ export interface SiteBuildResult {
   rfcs: number;
   /** RFC bodies rendered this run (0 when every RFC is unchanged) */
   rendered: number;
+  /** threads that rendered: 2 when the helper worker took part */
+  threads: 1 | 2;
   pagesWritten: number;
   pagesUnchanged: number;
   pagesDeleted: number;
@@ -225,8 +237,7 @@ export async function buildSite(options: SiteOptions, deps: SiteDeps = {}): Prom
     if (pending.length) await Promise.all(pending.splice(0));
   };
 
-  const renderer = new MarkdownRenderer();
-  let rendered = 0;
+  const todo: RfcRecord[] = [];
   for (const rfc of rfcs) {
     const input = inputHash(rfc);
     next.inputs[rfc.slug] = input;
@@ -238,14 +249,45 @@ export async function buildSite(options: SiteOptions, deps: SiteDeps = {}): Prom
       next.files[page] = oldPage;
       next.files[json] = oldJson;
       unchanged += 2;
-      continue;
+    } else {
+      todo.push(rfc);
     }
-    const body = renderer.render(rfc.body, linkBase(ctx, rfc));
-    rendered++;
-    emit(page, rfcPage(ctx, rfc, body));
-    emit(json, stableJson(apiRfc(ctx, rfc, body.toc, siteLink)));
-    if (pending.length >= 256) await drain();
   }
+
+  const emitRfc = (rfc: RfcRecord, body: RenderedBody) => {
+    emit(sitePaths.rfc(rfc.slug), rfcPage(ctx, rfc, body));
+    emit(sitePaths.rfcJson(rfc.slug), stableJson(apiRfc(ctx, rfc, body.toc, siteLink)));
+  };
+  const chunks: RfcRecord[][] = [];
+  for (let i = 0; i < todo.length; i += CHUNK) chunks.push(todo.slice(i, i + CHUNK));
+  let nextChunk = 0;
+  let threads: 1 | 2 = 1;
+  const helper = options.parallel !== false && todo.length >= PARALLEL_MIN ? new RenderHelper() : null;
+  try {
+    // Chunks go to whoever is free: the worker joins when ready, the main thread never waits for it.
+    const helped = (async () => {
+      if (!helper || !(await helper.ready)) return;
+      threads = 2;
+      while (nextChunk < chunks.length) {
+        const chunk = chunks[nextChunk++]!;
+        const bodies = await helper.render(
+          chunk.map((rfc) => ({ body: rfc.body, base: linkBase(ctx, rfc) })),
+        );
+        chunk.forEach((rfc, i) => emitRfc(rfc, bodies[i]!));
+      }
+    })();
+    if (helper && deps.awaitHelper) await helper.ready;
+    while (nextChunk < chunks.length) {
+      const chunk = chunks[nextChunk++]!;
+      for (const rfc of chunk) emitRfc(rfc, renderer.render(rfc.body, linkBase(ctx, rfc)));
+      if (pending.length >= 256) await drain();
+      else await new Promise((resolve) => setImmediate(resolve));
+    }
+    await helped;
+  } finally {
+    await helper?.close();
+  }
+  const rendered = todo.length;
 
   const tags = new Map<string, RfcRecord[]>();
   for (const rfc of rfcs) {
@@ -306,6 +348,7 @@ export async function buildSite(options: SiteOptions, deps: SiteDeps = {}): Prom
     outDir,
     rfcs: rfcs.length,
     rendered,
+    threads,
     pagesWritten: written.length,
     pagesUnchanged: unchanged,
     pagesDeleted: deleted.length,

@@ -1,5 +1,6 @@
 /** Escaping and Gitea URL helpers shared by the page templates. */
 
+const SURROGATE = /[\ud800-\udfff]/;
 const NEEDS_ESCAPE = /[&<>"']/;
 const MAYBE_INVALID = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/;
 const HTML_ESCAPES: Record<string, string> = {
@@ -59,6 +60,7 @@ export function safeHttp(value: string | null | undefined, fallback: string): st
 
 /** `encodeURIComponent` that never throws: lone surrogates become U+FFFD first. */
 export function encode(value: string): string {
+  if (!SURROGATE.test(value)) return encodeURIComponent(value);
   return encodeURIComponent(
     value.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'),
   );

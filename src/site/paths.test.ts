@@ -31,7 +31,7 @@ describe('safeName', () => {
           }
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 100 },
     );
   });
 });

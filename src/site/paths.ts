@@ -7,12 +7,14 @@ import { createHash } from 'node:crypto';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 
 const MAX_NAME = 96;
+const PLAIN = /^[a-z0-9-]+$/;
 
 /**
  * Encodes any string as a safe, injective file-name stem: `[a-z0-9-]` stay, every other UTF-8
  * byte becomes `_hh`; names longer than 96 characters are cut and suffixed with `~` and a hash.
  */
 export function safeName(value: string): string {
+  if (value.length <= MAX_NAME && PLAIN.test(value)) return value;
   if (value === '') return '_';
   let out = '';
   for (const byte of Buffer.from(value, 'utf8')) {

@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,11 +16,17 @@ afterAll(async () => {
 });
 
 describe('the committed dist/ matches the source', () => {
-  it('dist/index.js is byte for byte what "npm run build" makes from this tree', async () => {
-    const committed = await readFile(join(ROOT, 'dist', 'index.js'));
-    const rebuilt = await readFile(join(fresh, 'dist', 'index.js'));
-    // On failure: run "npm run build" and commit dist/.
-    expect(committed.equals(rebuilt)).toBe(true);
+  it('the JavaScript in dist/ is byte for byte what "npm run build" makes from this tree', async () => {
+    const js = async (dir: string) => (await readdir(dir)).filter((n) => n.endsWith('.js')).sort();
+    const names = await js(join(ROOT, 'dist'));
+    const stale = 'dist/ is stale: run "npm run build" and commit dist/';
+    expect(names, stale).toEqual(await js(join(fresh, 'dist')));
+    expect(names).toContain('index.js');
+    for (const name of names) {
+      const committed = await readFile(join(ROOT, 'dist', name));
+      const rebuilt = await readFile(join(fresh, 'dist', name));
+      expect(committed.equals(rebuilt), `${stale} (${name} differs)`).toBe(true);
+    }
   });
 
   it('dist/package.json makes node read index.js as ESM', async () => {

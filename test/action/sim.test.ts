@@ -83,7 +83,7 @@ describe('runner contract on the simulator', () => {
 
     const again = await runStep(step({ command: 'reconcile' }));
     expect(again.exitCode).toBe(0);
-    expect(again.summary).not.toContain('Artifact files changed');
+    expect(again.summary).toContain('is already current');
     expect(again.outputs.changed).toBe('false');
     expect(again.outputs.commit).toBe('');
     expect(await branchFiles('rfc-cache')).toEqual(files);

@@ -11,6 +11,8 @@ export interface ContractCall {
   body?: unknown;
   /** Token to send; `null` sends none; the client's token when absent. */
   token?: string | null;
+  /** Basic auth instead of the token (Gitea's token creation needs the password). */
+  basic?: { user: string; password: string };
   /** Statuses the test expects; the call throws on any other. */
   expect: number | readonly number[];
 }
@@ -104,7 +106,10 @@ export class ContractClient {
     }
     const headers: Record<string, string> = { accept: 'application/json' };
     const token = c.token === undefined ? this.options.token : c.token;
-    if (token) headers['authorization'] = `token ${token}`;
+    if (c.basic) {
+      headers['authorization'] =
+        `Basic ${Buffer.from(`${c.basic.user}:${c.basic.password}`).toString('base64')}`;
+    } else if (token) headers['authorization'] = `token ${token}`;
     let body: string | undefined;
     if (c.body !== undefined) {
       headers['content-type'] = 'application/json';
@@ -114,7 +119,9 @@ export class ContractClient {
     const text = await res.text();
     const expected = typeof c.expect === 'number' ? [c.expect] : c.expect;
     if (!expected.includes(res.status)) {
-      throw new Error(`${route} (${url.pathname}) answered ${res.status}, expected ${expected.join('|')}: ${text.slice(0, 300)}`);
+      throw new Error(
+        `${route} (${url.pathname}) answered ${res.status}, expected ${expected.join('|')}: ${text.slice(0, 300)}`,
+      );
     }
     const served = this.options.lastServedRoute?.();
     if (served !== undefined && served !== c.template) {

@@ -24,14 +24,22 @@ export interface Fixture {
   org: string;
   repo: string;
   /** Commits one file on `branch` (created from `from` when missing); returns the commit sha. */
-  commit(input: { branch: string; path: string; text: string; from?: string; repo?: string }): Promise<string>;
+  commit(input: {
+    branch: string;
+    path: string;
+    text: string;
+    from?: string;
+    repo?: string;
+  }): Promise<string>;
   /** Creates another repository in the org (auto-initialised on `main`). */
   createRepo(name: string): Promise<void>;
   close(): Promise<void>;
 }
 
 /** Starts a simulator and prepares org `acme`, repo `acme/<repo>`, users `alice` (write) and `bob`. */
-export async function startFixture(options: { repo?: string; ledger?: ContractLedger } = {}): Promise<Fixture> {
+export async function startFixture(
+  options: { repo?: string; ledger?: ContractLedger } = {},
+): Promise<Fixture> {
   const sim = await startSimulator({ seed: 'none' });
   const ledger = options.ledger ?? new ContractLedger();
   const spec = contractSpec();

@@ -178,14 +178,14 @@ beforeAll(async () => {
   };
   await hostAction();
   lastSeq = Math.max(0, ...sim.events.list().map((e) => e.seq));
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await sim?.close();
   await rm(tmp, { recursive: true, force: true });
 });
 
-describe('end to end on the simulator', () => {
+describe('end to end on the simulator', { timeout: 240_000 }, () => {
   let issue: number;
   let pr: number;
   let state: { pulls: number; issueComments: number; prComments: number; cache: string; pages: string };
@@ -289,6 +289,12 @@ describe('end to end on the simulator', () => {
     for (const ev of again)
       rerun.push(...(await record(dispatch(join(clone, '.github', 'workflows'), ev, world))));
     rerun.push(...(await record(pump())));
+    const changedBy = rerun.flatMap((j) =>
+      j.steps
+        .filter((s) => s.result?.outputs.changed === 'true')
+        .map((s) => `${j.workflow} ${j.eventName}: ${s.result?.summary}`),
+    );
+    expect(changedBy).toEqual([]);
     expect({
       pulls: (await allPulls()).length,
       issueComments: (await comments(issue)).length,

@@ -9,14 +9,26 @@ describe('usage', () => {
     const text = usage();
     for (const d of describeOps()) {
       expect(text).toContain(`  ${d.op}\n`);
-      for (const [name, f] of Object.entries(d.fields)) expect(text).toContain(`${name}${f.required ? '' : '?'}: `);
+      for (const [name, f] of Object.entries(d.fields))
+        expect(text).toContain(`${name}${f.required ? '' : '?'}: `);
     }
     expect(describeOps().map((d) => d.op)).toEqual([...OP_NAMES]);
   });
 });
 
 describe('usage errors', () => {
-  const base = ['--as', 'alice', '--request', 'r1', '--gitea-url', 'http://127.0.0.1:9', '--token', 't', '--repo', 'rfcs/meta'];
+  const base = [
+    '--as',
+    'alice',
+    '--request',
+    'r1',
+    '--gitea-url',
+    'http://127.0.0.1:9',
+    '--token',
+    't',
+    '--repo',
+    'rfcs/meta',
+  ];
   test.each([
     [['drop_table', '--input', '{}', ...base], /unknown operation "drop_table"/],
     [['--input', '{}', ...base], /missing the operation/],

@@ -257,7 +257,7 @@ export function sampleCommands(request = 'req-1'): Record<OpName, Command> {
       title: 'Work one',
       body: 'A change.',
     }),
-    withdraw_branch_pr: c('withdraw_branch_pr', 'carol', { slug: 'live', number: 1 }),
+    withdraw_branch_pr: c('withdraw_branch_pr', 'carol', { slug: 'live', number: 1, where: 'rfc' }),
     graduate_rfc: c('graduate_rfc', 'bob', { slug: 'grad' }),
     withdraw_rfc: c('withdraw_rfc', 'carol', { slug: 'gone' }),
   };

@@ -26,12 +26,24 @@ const POOL: Command[] = [
 const WRITE = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
 const faultArb: fc.Arbitrary<FaultRule | null> = fc.oneof(
   fc.constant(null),
-  fc.record({ method: fc.constantFrom(...WRITE), status: fc.constantFrom(500, 502, 503), times: fc.integer({ min: 1, max: 2 }) }),
-  fc.record({ method: fc.constantFrom(...WRITE), dropResponse: fc.constant(true), times: fc.integer({ min: 1, max: 2 }) }),
+  fc.record({
+    method: fc.constantFrom(...WRITE),
+    status: fc.constantFrom(500, 502, 503),
+    times: fc.integer({ min: 1, max: 2 }),
+  }),
+  fc.record({
+    method: fc.constantFrom(...WRITE),
+    dropResponse: fc.constant(true),
+    times: fc.integer({ min: 1, max: 2 }),
+  }),
   fc.record({ method: fc.constantFrom(...WRITE), timeout: fc.constant(50), times: fc.constant(1) }),
   fc.record({ method: fc.constant('GET'), status: fc.constant(500), times: fc.constant(1) }),
 );
-const stepArb = fc.record({ cmd: fc.integer({ min: 0, max: POOL.length - 1 }), fault: faultArb, freshAudit: fc.boolean() });
+const stepArb = fc.record({
+  cmd: fc.integer({ min: 0, max: POOL.length - 1 }),
+  fault: faultArb,
+  freshAudit: fc.boolean(),
+});
 
 let reference: Awaited<ReturnType<typeof snapshot>>;
 

@@ -35,8 +35,23 @@ describe('two processes with the same command leave one effect', () => {
       const out = await mkdtemp(join(f.auditDir, `p${n}-`));
       const args = ['--import', 'tsx', 'src/cli.ts', 'gate', op, '--input', JSON.stringify(command.payload)];
       args.push('--as', command.actor, '--request', command.request, '--source', command.source, '--json');
-      args.push('--gitea-url', f.sim.url, '--token', f.sim.token, '--repo', META, '--bot-token', f.tokens['rfc-bot']!, '--out', out, '--no-refresh');
-      const { stdout } = await run(process.execPath, args, { cwd: ROOT, env: { ...process.env, GITEA_TOKEN: '' } });
+      args.push(
+        '--gitea-url',
+        f.sim.url,
+        '--token',
+        f.sim.token,
+        '--repo',
+        META,
+        '--bot-token',
+        f.tokens['rfc-bot']!,
+        '--out',
+        out,
+        '--no-refresh',
+      );
+      const { stdout } = await run(process.execPath, args, {
+        cwd: ROOT,
+        env: { ...process.env, GITEA_TOKEN: '' },
+      });
       return JSON.parse(stdout) as { success: boolean; number: number | null; prior_execution: boolean };
     };
     let acks: Awaited<ReturnType<typeof child>>[];
@@ -46,7 +61,16 @@ describe('two processes with the same command leave one effect', () => {
       remove();
     }
     expect(acks.map((a) => a.success)).toEqual([true, true]);
-    expect(Object.keys(acks[0]!).sort()).toEqual(['executed_at', 'key', 'message', 'number', 'op', 'prior_execution', 'success', 'url']);
+    expect(Object.keys(acks[0]!).sort()).toEqual([
+      'executed_at',
+      'key',
+      'message',
+      'number',
+      'op',
+      'prior_execution',
+      'success',
+      'url',
+    ]);
     expect(acks[0]!.number).toBe(acks[1]!.number);
     const after = counts(await snapshot(f.admin));
     const delta: Record<string, number> = {};

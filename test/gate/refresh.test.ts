@@ -30,7 +30,10 @@ test('touched objects become push, create and pull_request events, entries first
     { client: f.admin, defaultBranch: 'main' },
   );
   expect(events.map((e) => e.name)).toEqual(['push', 'create', 'pull_request']);
-  expect(events[0]!.payload).toMatchObject({ ref: 'refs/heads/main', after: expect.stringMatching(/^[0-9a-f]{40}$/) });
+  expect(events[0]!.payload).toMatchObject({
+    ref: 'refs/heads/main',
+    after: expect.stringMatching(/^[0-9a-f]{40}$/),
+  });
 });
 
 test('propose_rfc shows up in the artifact without any workflow event', async () => {
@@ -45,8 +48,14 @@ test('propose_rfc shows up in the artifact without any workflow event', async ()
     afterWrite: cacheRefresher({ client, out, metaRepo: META }),
   });
   expect(ack.success).toBe(true);
-  const ideas = JSON.parse(await readFile(join(out, 'ideas.json'), 'utf8')) as { slug: string; number: number; openedBy: string }[];
+  const ideas = JSON.parse(await readFile(join(out, 'ideas.json'), 'utf8')) as {
+    slug: string;
+    number: number;
+    openedBy: string;
+  }[];
   expect(ideas.find((i) => i.slug === 'fresh')).toMatchObject({ number: ack.number, openedBy: 'alice' });
   // Targeted: the refresh read the one PR, not every entry again.
-  expect(client.stats().byRoute['GET /repos/{owner}/{repo}/contents/{filepath}'] ?? 0).toBeLessThanOrEqual(sweeps + 2);
+  expect(client.stats().byRoute['GET /repos/{owner}/{repo}/contents/{filepath}'] ?? 0).toBeLessThanOrEqual(
+    sweeps + 2,
+  );
 });

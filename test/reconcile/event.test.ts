@@ -26,6 +26,7 @@ function records(snap: Record<string, string>): Record<string, string> {
 }
 
 describe('targeted refresh from recorded events', () => {
+  let ignoredOut: string | undefined;
   it('applies each recorded event and ends where a full sweep ends', async () => {
     const out = await dirs.make();
     await reconcile({ out, metaRepo: sim.metaRepo }, { client });
@@ -108,8 +109,11 @@ describe('targeted refresh from recorded events', () => {
       'repo "someone/else" is neither the meta repo nor the repo of an active RFC',
     ],
   ])('ignores %s %#', async (name, payload, reason) => {
-    const out = await dirs.make();
-    await reconcile({ out, metaRepo: sim.metaRepo }, { client });
+    if (ignoredOut === undefined) {
+      ignoredOut = await dirs.make();
+      await reconcile({ out: ignoredOut, metaRepo: sim.metaRepo }, { client });
+    }
+    const out = ignoredOut;
     const r = await refresh({ out, metaRepo: sim.metaRepo, event: { name, payload } }, { client });
     expect(r).toMatchObject({ action: 'ignored', reason, changed: false });
   });

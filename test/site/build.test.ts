@@ -60,6 +60,19 @@ describe('buildSite', () => {
     expect(a.has('index.html') && a.has('feed.xml') && a.has('api/rfcs.json') && a.has(MANIFEST)).toBe(true);
   });
 
+  it('renders the same bytes with the helper worker thread as without it', async () => {
+    const artifact = sampleArtifact({ rfcs: 220, seed: 4 });
+    const one = await buildSite({ artifact, outDir: join(tmp, 'par-1'), parallel: false });
+    const two = await buildSite({ artifact, outDir: join(tmp, 'par-2') }, { awaitHelper: true });
+    expect(two.rendered).toBe(220);
+    expect(one.threads).toBe(1);
+    expect(two.threads).toBe(2);
+    expect(two.written).toEqual(one.written);
+    const a = snapshot(join(tmp, 'par-1'));
+    const b = snapshot(join(tmp, 'par-2'));
+    for (const [k, v] of a) expect(b.get(k), k).toBe(v);
+  });
+
   it('rewrites only what one changed RFC touches, and deletes pages of removed RFCs', async () => {
     const artifact = sampleArtifact({ rfcs: 30, seed: 5 });
     const out = join(tmp, 'inc');

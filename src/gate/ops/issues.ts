@@ -31,12 +31,13 @@ export const createIssue = defineOp<{ title: string; body: string; labels?: stri
         run: async () => {
           let labelIds: number[] | undefined;
           if (p.labels?.length) {
-            const labels = await ctx.gitea.paginate<{ id: number; name: string }>(
-              '/repos/{owner}/{repo}/labels',
-              {
-                path: splitRepo(repo),
-              },
-            );
+            let labels: { id: number; name: string }[] = [];
+            try {
+              labels = await ctx.gitea.paginate('/repos/{owner}/{repo}/labels', { path: splitRepo(repo) });
+            } catch (e) {
+              // 404: a repo without the labels unit (or a server without the route) has no labels.
+              if (!isStatus(e, 404)) throw e;
+            }
             labelIds = p.labels.map((name) => {
               const l = labels.find((x) => x.name === name);
               if (!l)
@@ -219,7 +220,11 @@ export const mergePr = defineOp<{
       required: false,
       description: "owner/name of an RFC's own repo holding the PR (default: the command's repo)",
     },
-    slug: { type: 'slug', required: false, description: 'the RFC, required with "pr_repo"' },
+    slug: {
+      type: 'slug',
+      required: false,
+      description: 'the RFC; required for a PR outside the meta repo (its branches do not name the RFC)',
+    },
     style: {
       type: 'enum',
       required: false,
@@ -233,9 +238,14 @@ export const mergePr = defineOp<{
     const pr = await ctx.getPull(repo, p.number);
     let kind: MergeKind;
     let slug: string | null;
-    if (p.pr_repo && p.pr_repo !== ctx.command.repo) {
+    if (repo !== ctx.metaRepo) {
       kind = 'rfc';
       slug = p.slug ?? null;
+      if (slug === null) {
+        throw new GateRefusedError(
+          `PR #${p.number} is in "${repo}", not the meta repo: give the RFC (field "slug")`,
+        );
+      }
     } else {
       const c = classifyBranch(pr.head?.ref ?? '');
       kind = c.kind;
@@ -256,7 +266,7 @@ export const mergePr = defineOp<{
           );
         }
       } else if (kind === 'rfc') {
-        throw new GateRefusedError(`"${ctx.command.repo}" has no RFC "${slug}" (field "slug")`);
+        throw new GateRefusedError(`"${ctx.metaRepo}" has no RFC "${slug}" (field "slug")`);
       }
     }
     return {

@@ -25,7 +25,7 @@ export function isoSecond(d: Date): string {
   return `${d.toISOString().slice(0, 19)}Z`;
 }
 
-function roles(ctx: OpContext, stored: StoredEntry | null, slug: string, repo = ctx.command.repo) {
+function roles(ctx: OpContext, stored: StoredEntry | null, slug: string, repo = ctx.metaRepo) {
   return {
     repo,
     slug,
@@ -68,7 +68,7 @@ async function commitOnOwnBranch(
     taken: string;
   },
 ): Promise<'created' | 'adopted'> {
-  const repo = ctx.command.repo;
+  const repo = ctx.metaRepo;
   ctx.touch({ kind: 'branch', repo, branch: opts.branch });
   const adopt = async (): Promise<boolean> => {
     const head = await ctx.branchHead(repo, opts.branch);
@@ -121,7 +121,7 @@ async function entryPr(
     subject: opts.subject,
     taken: opts.taken,
   });
-  return ctx.ensurePull(ctx.command.repo, {
+  return ctx.ensurePull(ctx.metaRepo, {
     head: opts.branch,
     base: ctx.config.defaultBranch,
     title: opts.title,
@@ -200,7 +200,7 @@ export const startEditBranch = defineOp<{ slug: string; name?: string }>({
       facts: roles(ctx, stored, p.slug),
       run: async () => {
         requireState(stored, ['super-draft'], 'start_edit_branch');
-        const repo = ctx.command.repo;
+        const repo = ctx.metaRepo;
         const branch = p.name
           ? `edit/${p.slug}/${p.name}`
           : dashedBranchName('edit', p.slug, keySuffix(ctx.key));
@@ -265,7 +265,7 @@ async function commitOnExistingBranch(
   ctx: OpContext,
   opts: { slug: string; branch: string; body: string; subject: string; title: string },
 ): Promise<OpOutcome> {
-  const repo = ctx.command.repo;
+  const repo = ctx.metaRepo;
   ctx.touch({ kind: 'branch', repo, branch: opts.branch });
   const head = await ctx.branchHead(repo, opts.branch);
   if (!head)
@@ -433,9 +433,14 @@ export const withdrawBranchPr = defineOp<{ slug: string; number: number; where?:
   },
   async plan(ctx, p) {
     const stored = await ctx.requireEntry(p.slug);
-    const where = p.where ?? (stored.entry.repo ? 'rfc' : 'meta');
-    const repo = where === 'rfc' ? stored.entry.repo : ctx.command.repo;
+    const where = p.where ?? (ctx.command.repo === ctx.metaRepo ? 'meta' : 'rfc');
+    const repo = where === 'rfc' ? stored.entry.repo : ctx.metaRepo;
     if (!repo) throw new GateRefusedError(`RFC "${p.slug}" has no repo of its own (field "where")`);
+    if (ctx.command.repo !== ctx.metaRepo && ctx.command.repo !== repo) {
+      throw new GateRefusedError(
+        `the command names "${ctx.command.repo}", but RFC "${p.slug}" lives in "${repo}"`,
+      );
+    }
     const pr = await ctx.getPull(repo, p.number);
     return {
       cell: 'withdraw_branch_pr',
@@ -491,7 +496,7 @@ export const withdrawRfc = defineOp<{ slug: string; reason?: string }>({
       cell: 'withdraw_rfc',
       facts: roles(ctx, stored, p.slug),
       run: async () => {
-        const repo = ctx.command.repo;
+        const repo = ctx.metaRepo;
         ctx.touch({ kind: 'entry', repo, slug: p.slug });
         const url = ctx.webUrl(`${repo}/src/branch/${ctx.config.defaultBranch}/${stored.path}`);
         if (stored.entry.state === 'withdrawn')
@@ -538,7 +543,7 @@ export const graduateRfc = defineOp<{ slug: string }>({
 });
 
 async function usedIds(ctx: OpContext): Promise<Set<number>> {
-  const repo = ctx.command.repo;
+  const repo = ctx.metaRepo;
   let listing: { type: string; name: string; path: string }[];
   try {
     listing = (
@@ -570,7 +575,7 @@ async function graduate(ctx: OpContext, stored: StoredEntry): Promise<OpOutcome>
     throw new GateRefusedError(
       'graduate_rfc needs a bot token ("--bot-token" / the "bot-token" input): the job token cannot create repos',
     );
-  const meta = ctx.command.repo;
+  const meta = ctx.metaRepo;
   const { entry } = stored;
   ctx.touch({ kind: 'entry', repo: meta, slug: entry.slug });
   if (entry.state === 'active' && entry.repo) {

@@ -79,6 +79,12 @@ function signatures(
   };
 }
 
+/** Gitea appends a `Signed-off-by` trailer for the committer when `signoff` is set. */
+function withSignoff(message: string, b: Record<string, unknown>, committer: Signature): string {
+  if (b.signoff !== true) return message;
+  return `${message.replace(/\n+$/, '')}\n\nSigned-off-by: ${committer.name} <${committer.email}>`;
+}
+
 function defaultMessage(ops: FileOp[]): string {
   const by = (o: Operation) => ops.filter((x) => x.operation === o).map((x) => x.path);
   const parts: string[] = [];
@@ -112,7 +118,7 @@ async function applyOps(
       branch,
       newBranch,
       changes,
-      message: str(b, 'message') ?? defaultMessage(ops),
+      message: withSignoff(str(b, 'message') ?? defaultMessage(ops), b, committer),
       author,
       committer,
       doer,

@@ -5,9 +5,9 @@
 import { isoSeconds } from '../clock.ts';
 import { type IssueAction, recordIssueCommentEvent, recordIssueEvent } from '../collab-events.ts';
 import { ApiError, type Ctx, type Reply, type SimCore } from '../server.ts';
-import { Pulls, pullEmitter } from './pulls.ts';
 import { apiRepo, apiUser } from '../shapes.ts';
-import { type Permission, PERMISSION_RANK, type RepoRecord, type Store, type UserRecord } from '../store.ts';
+import { PERMISSION_RANK, type Permission, type RepoRecord, type Store, type UserRecord } from '../store.ts';
+import { Pulls, pullEmitter } from './pulls.ts';
 
 /** An issue or the issue half of a pull request. */
 export interface IssueRecord {
@@ -97,10 +97,20 @@ export class Tracker {
     this.pulls().put(`${pull.repoId}/${pull.index}`, pull);
   }
 
-  /** Moves the repository's `updated_at` to `when` (the reconciler watches it). */
+  /**
+   * Moves the repository's `updated_at` to `when` (the reconciler watches it) and recounts
+   * `open_issues_count` / `open_pr_counter` (Gitea keeps num_open_issues / num_open_pulls).
+   */
   touchRepo(repo: RepoRecord, when: string): RepoRecord {
     const current = this.store.repoByName(repo.owner, repo.name) ?? repo;
-    const next = { ...current, updatedAt: when };
+    let openIssues = 0;
+    let openPulls = 0;
+    for (const i of this.issues().values()) {
+      if (i.repoId !== current.id || i.state !== 'open') continue;
+      if (i.isPull) openPulls += 1;
+      else openIssues += 1;
+    }
+    const next = { ...current, updatedAt: when, openIssues, openPulls };
     this.store.saveRepo(next);
     return next;
   }
@@ -109,7 +119,15 @@ export class Tracker {
     const u = this.store.userByLogin(login);
     if (u) return u;
     // Gitea shows a deleted poster as the ghost user (models/user/user.go NewGhostUser).
-    return { id: -1, login: 'Ghost', fullName: '', email: '', password: '', isAdmin: false, createdAt: '1970-01-01T00:00:00Z' };
+    return {
+      id: -1,
+      login: 'Ghost',
+      fullName: '',
+      email: '',
+      password: '',
+      isAdmin: false,
+      createdAt: '1970-01-01T00:00:00Z',
+    };
   }
 
   apiUser(login: string): Json {
@@ -150,10 +168,20 @@ export class Tracker {
       original_author_id: 0,
       pin_order: 0,
       pull_request: pull
-        ? { draft: isWorkInProgress(issue.title), html_url: html, merged: pull.merged, merged_at: pull.mergedAt }
+        ? {
+            draft: isWorkInProgress(issue.title),
+            html_url: html,
+            merged: pull.merged,
+            merged_at: pull.mergedAt,
+          }
         : null,
       ref: '',
-      repository: { full_name: `${repo.owner}/${repo.name}`, id: repo.id, name: repo.name, owner: repo.owner },
+      repository: {
+        full_name: `${repo.owner}/${repo.name}`,
+        id: repo.id,
+        name: repo.name,
+        owner: repo.owner,
+      },
       state: issue.state,
       title: issue.title,
       updated_at: issue.updatedAt,
@@ -191,7 +219,7 @@ export function isWorkInProgress(title: string): boolean {
 export function indexParam(ctx: Ctx, name = 'index'): number {
   const raw = ctx.params[name] ?? '';
   const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n <= 0) throw new ApiError(404, 'The target couldn\'t be found.');
+  if (!Number.isSafeInteger(n) || n <= 0) throw new ApiError(404, "The target couldn't be found.");
   return n;
 }
 
@@ -219,7 +247,10 @@ export interface IssueFilter {
   keyword: string;
   since: number | null;
   before: number | null;
-  /** Label names; the simulator has no labels, so any label filter matches nothing. */
+  /**
+   * Label names. Gitea discards names that match no label ("Non existent labels are discarded")
+   * and an empty label set filters nothing; the simulator has no labels, so this never filters.
+   */
   labels: string[];
   createdBy: string | null;
   assignedTo: string | null;
@@ -248,7 +279,6 @@ export function issueFilter(ctx: Ctx): IssueFilter {
 
 /** Applies the filter and Gitea's default order (newest created first, then id). */
 export function filterIssues(all: IssueRecord[], f: IssueFilter): IssueRecord[] {
-  if (f.labels.length > 0) return [];
   const kw = f.keyword.toLowerCase();
   return all
     .filter((i) => f.state === 'all' || i.state === f.state)
@@ -257,7 +287,10 @@ export function filterIssues(all: IssueRecord[], f: IssueFilter): IssueRecord[] 
     .filter((i) => f.since === null || unix(i.updatedAt) >= f.since)
     .filter((i) => f.before === null || unix(i.updatedAt) <= f.before)
     .filter((i) => f.createdBy === null || i.poster.toLowerCase() === f.createdBy.toLowerCase())
-    .filter((i) => f.assignedTo === null || i.assignees.some((a) => a.toLowerCase() === f.assignedTo?.toLowerCase()))
+    .filter(
+      (i) =>
+        f.assignedTo === null || i.assignees.some((a) => a.toLowerCase() === f.assignedTo?.toLowerCase()),
+    )
     .sort((a, b) => unix(b.createdAt) - unix(a.createdAt) || b.id - a.id);
 }
 
@@ -286,7 +319,8 @@ function stringField(body: Json, name: string): string | undefined {
 function stringList(body: Json, name: string): string[] | undefined {
   const v = body[name];
   if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new ApiError(422, `"${name}" must be a list of logins`);
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+    throw new ApiError(422, `"${name}" must be a list of logins`);
   return v as string[];
 }
 
@@ -294,7 +328,8 @@ function stringList(body: Json, name: string): string[] | undefined {
 export function objectBody(ctx: Ctx): Json {
   const b = ctx.body;
   if (b === undefined) return {};
-  if (typeof b !== 'object' || b === null || Array.isArray(b)) throw new ApiError(422, 'the request body must be a JSON object');
+  if (typeof b !== 'object' || b === null || Array.isArray(b))
+    throw new ApiError(422, 'the request body must be a JSON object');
   return b as Json;
 }
 
@@ -318,11 +353,21 @@ export interface IssueEdit {
 /** Applies edits in Gitea's order (title, body, assignees, state), one event per change. */
 export async function applyIssueEdit(
   t: Tracker,
-  input: { repo: RepoRecord; issue: IssueRecord; sender: UserRecord; edit: IssueEdit; emit: IssueEventEmitter },
+  input: {
+    repo: RepoRecord;
+    issue: IssueRecord;
+    sender: UserRecord;
+    edit: IssueEdit;
+    emit: IssueEventEmitter;
+  },
 ): Promise<IssueRecord> {
   const { repo, sender, edit, emit } = input;
   let issue = { ...input.issue };
-  const change = async (next: IssueRecord, action: IssueAction, changes?: Parameters<IssueEventEmitter>[4]) => {
+  const change = async (
+    next: IssueRecord,
+    action: IssueAction,
+    changes?: Parameters<IssueEventEmitter>[4],
+  ) => {
     const when = t.now();
     issue = { ...next, updatedAt: when };
     t.saveIssue(issue);
@@ -391,7 +436,16 @@ export function registerIssueRoutes(core: SimCore, emitFor: (t: Tracker) => Issu
     (ctx) => {
       const { repo } = ctx.requireRepo(ctx.params.owner!, ctx.params.repo!);
       const filter = issueFilter(ctx);
-      const all = t.issues().values().filter((i) => i.repoId === repo.id);
+      // ListIssues getUserIDForFilter: an unknown created_by / assigned_by user is 404.
+      for (const login of [filter.createdBy, filter.assignedTo]) {
+        if (login !== null && !core.store.userByLogin(login)) {
+          throw new ApiError(404, `user does not exist [name: ${login}]`);
+        }
+      }
+      const all = t
+        .issues()
+        .values()
+        .filter((i) => i.repoId === repo.id);
       const list = filterIssues(all, filter);
       const p = ctx.paging();
       return ctx.listReply(
@@ -409,7 +463,7 @@ export function registerIssueRoutes(core: SimCore, emitFor: (t: Tracker) => Issu
     (ctx) => {
       const { repo } = ctx.requireRepo(ctx.params.owner!, ctx.params.repo!);
       const issue = t.issue(repo.id, indexParam(ctx));
-      if (!issue) throw new ApiError(404, 'The target couldn\'t be found.');
+      if (!issue) throw new ApiError(404, "The target couldn't be found.");
       return { status: 200, body: t.apiIssue(repo, issue) };
     },
     { scope: 'issue' },
@@ -456,7 +510,10 @@ export function registerIssueRoutes(core: SimCore, emitFor: (t: Tracker) => Issu
           repo,
           issue,
           sender: user,
-          edit: { assignees: assignees.length > 0 ? assignees : undefined, state: closed ? 'closed' : undefined },
+          edit: {
+            assignees: assignees.length > 0 ? assignees : undefined,
+            state: closed ? 'closed' : undefined,
+          },
           emit,
         });
       }
@@ -472,7 +529,7 @@ export function registerIssueRoutes(core: SimCore, emitFor: (t: Tracker) => Issu
       const user = ctx.requireUser();
       const { repo } = ctx.requireRepo(ctx.params.owner!, ctx.params.repo!);
       const issue = t.issue(repo.id, indexParam(ctx));
-      if (!issue) throw new ApiError(404, 'The target couldn\'t be found.');
+      if (!issue) throw new ApiError(404, "The target couldn't be found.");
       if (!canEdit(core.store, repo, issue, user)) return { status: 403 };
       const edit = readEdit(objectBody(ctx));
       const canWrite = PERMISSION_RANK[core.store.permission(repo, user)] >= PERMISSION_RANK.write;
@@ -492,7 +549,7 @@ export function registerIssueRoutes(core: SimCore, emitFor: (t: Tracker) => Issu
     (ctx) => {
       const { repo } = ctx.requireRepo(ctx.params.owner!, ctx.params.repo!);
       const issue = t.issue(repo.id, indexParam(ctx));
-      if (!issue) throw new ApiError(404, 'The target couldn\'t be found.');
+      if (!issue) throw new ApiError(404, "The target couldn't be found.");
       const { since, before } = sinceBefore(ctx);
       // issues_model.FindComments: `updated_unix >= since`, `<= before`, oldest first.
       const list = t
@@ -507,19 +564,16 @@ export function registerIssueRoutes(core: SimCore, emitFor: (t: Tracker) => Issu
     { scope: 'issue' },
   );
 
-  r.add(
-    'POST',
-    '/repos/{owner}/{repo}/issues/{index}/comments',
-    (ctx) => createComment(t, ctx),
-    { scope: 'issue' },
-  );
+  r.add('POST', '/repos/{owner}/{repo}/issues/{index}/comments', (ctx) => createComment(t, ctx), {
+    scope: 'issue',
+  });
 }
 
 function createComment(t: Tracker, ctx: Ctx): Reply {
   const user = ctx.requireUser();
   const { repo } = ctx.requireRepo(ctx.params.owner!, ctx.params.repo!);
   const issue = t.issue(repo.id, indexParam(ctx));
-  if (!issue) throw new ApiError(404, 'The target couldn\'t be found.');
+  if (!issue) throw new ApiError(404, "The target couldn't be found.");
   const body = objectBody(ctx);
   const text = stringField(body, 'body');
   if (text === undefined || text === '') throw new ApiError(422, '[Body]: Required');
@@ -573,7 +627,11 @@ export function recordIssueChange(
 export function register(core: SimCore): void {
   const pulls = new Pulls(core);
   const forPulls = pullEmitter(pulls);
-  registerIssueRoutes(core, (t) => (action, repo, issue, sender, changes) =>
-    issue.isPull ? forPulls(action, repo, issue, sender, changes) : recordIssueChange(t, action, repo, issue, sender, changes),
+  registerIssueRoutes(
+    core,
+    (t) => (action, repo, issue, sender, changes) =>
+      issue.isPull
+        ? forPulls(action, repo, issue, sender, changes)
+        : recordIssueChange(t, action, repo, issue, sender, changes),
   );
 }

@@ -4,10 +4,10 @@
  * Behaviour follows go-gitea/gitea routers/api/v1/repo/pull.go and services/pull/*.go.
  */
 import { type PullRequestAction, recordPullRequestEvent } from '../collab-events.ts';
-import { checkMerge, createMergeCommit, type MergeStyle, pullDiff, diffStats, setRef } from '../merge.ts';
+import { checkMerge, createMergeCommit, diffStats, type MergeStyle, pullDiff, setRef } from '../merge.ts';
 import { ApiError, type Ctx, type Reply, type SimCore } from '../server.ts';
 import { apiUser } from '../shapes.ts';
-import { type Permission, PERMISSION_RANK, type RepoRecord, type UserRecord, ZERO_SHA } from '../store.ts';
+import { PERMISSION_RANK, type Permission, type RepoRecord, type UserRecord, ZERO_SHA } from '../store.ts';
 import {
   applyIssueEdit,
   canEdit,
@@ -23,7 +23,7 @@ import {
 
 type Json = Record<string, unknown>;
 
-const NOT_FOUND = 'The target couldn\'t be found.';
+const NOT_FOUND = "The target couldn't be found.";
 
 /** Trial merges are memoized per (base sha, head sha): the answer never changes for a pair. */
 const trialCache = new Map<string, Awaited<ReturnType<typeof checkMerge>>>();
@@ -57,7 +57,7 @@ export class Pulls {
   async refresh(repo: RepoRecord, pull: PullRecord): Promise<PullRecord> {
     if (pull.merged) return pull;
     const issue = this.t.issue(repo.id, pull.index);
-    if (!issue || issue.state !== 'open') return pull;
+    if (issue?.state !== 'open') return pull;
     const refs = await this.core.git.listRefs(this.gitDir(repo));
     const baseSha = refs.get(`refs/heads/${pull.baseBranch}`);
     if (!baseSha) return pull;
@@ -275,7 +275,11 @@ async function createPull(p: Pulls, ctx: Ctx): Promise<Reply> {
   const baseIn = readString(body, 'base');
   const title = readString(body, 'title');
   // structs.CreatePullRequestOption: head, base and title are `binding:"Required"`.
-  for (const [name, v] of [['Head', headIn], ['Base', baseIn], ['Title', title]] as const) {
+  for (const [name, v] of [
+    ['Head', headIn],
+    ['Base', baseIn],
+    ['Title', title],
+  ] as const) {
     if (!v) throw new ApiError(422, `[${name}]: Required`);
   }
   if (headIn === baseIn) {
@@ -354,7 +358,13 @@ async function createPull(p: Pulls, ctx: Ctx): Promise<Reply> {
       : [];
   let current = issue;
   if (assignees.length > 0) {
-    current = await applyIssueEdit(p.t, { repo, issue, sender: user, edit: { assignees }, emit: pullEmitter(p) });
+    current = await applyIssueEdit(p.t, {
+      repo,
+      issue,
+      sender: user,
+      edit: { assignees },
+      emit: pullEmitter(p),
+    });
   }
   return { status: 201, body: await p.apiPull(repo, current, pull, permission, { stats: true }) };
 }
@@ -378,11 +388,21 @@ async function editPull(p: Pulls, ctx: Ctx): Promise<Reply> {
     if (!refs.has(`refs/heads/${newBase}`)) throw new ApiError(404, `new base '${newBase}' not exist`);
     if (issue.state === 'closed') throw new ApiError(422, 'issue is closed');
     if (findOpenDuplicate(p, repo, pull.headBranch, newBase, pull.index)) {
-      throw new ApiError(409, `pull request already exists for these targets [head_branch: ${pull.headBranch}, base_branch: ${newBase}]`);
+      throw new ApiError(
+        409,
+        `pull request already exists for these targets [head_branch: ${pull.headBranch}, base_branch: ${newBase}]`,
+      );
     }
   }
-  if (edit.state === 'open' && issue.state === 'closed' && findOpenDuplicate(p, repo, pull.headBranch, pull.baseBranch, pull.index)) {
-    throw new ApiError(409, `pull request already exists for these targets [head_branch: ${pull.headBranch}, base_branch: ${pull.baseBranch}]`);
+  if (
+    edit.state === 'open' &&
+    issue.state === 'closed' &&
+    findOpenDuplicate(p, repo, pull.headBranch, pull.baseBranch, pull.index)
+  ) {
+    throw new ApiError(
+      409,
+      `pull request already exists for these targets [head_branch: ${pull.headBranch}, base_branch: ${pull.baseBranch}]`,
+    );
   }
   issue = await applyIssueEdit(p.t, { repo, issue, sender: user, edit, emit: pullEmitter(p) });
   if (newBase !== undefined && newBase !== '' && newBase !== pull.baseBranch && !pull.merged) {
@@ -395,10 +415,19 @@ async function editPull(p: Pulls, ctx: Ctx): Promise<Reply> {
     await p.record('edited', repo, pull.index, user);
   }
   // routers/api/v1/repo/pull.go EditPullRequest answers 201 ("TODO this should be 200").
-  return { status: 201, body: await p.apiPull(repo, issue, p.t.pull(repo.id, pull.index)!, permission, { stats: true }) };
+  return {
+    status: 201,
+    body: await p.apiPull(repo, issue, p.t.pull(repo.id, pull.index)!, permission, { stats: true }),
+  };
 }
 
-function findOpenDuplicate(p: Pulls, repo: RepoRecord, head: string, base: string, except: number): PullRecord | undefined {
+function findOpenDuplicate(
+  p: Pulls,
+  repo: RepoRecord,
+  head: string,
+  base: string,
+  except: number,
+): PullRecord | undefined {
   return p.t
     .pulls()
     .values()
@@ -423,11 +452,13 @@ async function mergePullRoute(p: Pulls, ctx: Ctx): Promise<Reply> {
   const body = objectBody(ctx);
   const doRaw = readString(body, 'Do') ?? '';
   // forms.MergePullRequestForm: `Do` is Required and one of the merge styles.
-  if (!MERGE_STYLES.includes(doRaw)) throw new ApiError(422, `[Do]: Required; one of ${MERGE_STYLES.join(', ')}`);
+  if (!MERGE_STYLES.includes(doRaw))
+    throw new ApiError(422, `[Do]: Required; one of ${MERGE_STYLES.join(', ')}`);
   // services/pull/check.go CheckPullMergeable, in its order.
   if (found.pull.merged) throw new ApiError(405, '');
   if (found.issue.state === 'closed') throw new ApiError(404, NOT_FOUND);
-  if (PERMISSION_RANK[permission] < PERMISSION_RANK.write) throw new ApiError(405, 'User not allowed to merge PR');
+  if (PERMISSION_RANK[permission] < PERMISSION_RANK.write)
+    throw new ApiError(405, 'User not allowed to merge PR');
   if (isWorkInProgress(found.issue.title)) throw new ApiError(405, 'Work in progress PRs cannot be merged');
   const pull = await p.refresh(repo, found.pull);
   if (pull.status === 'conflict') throw new ApiError(405, 'Please try again later');
@@ -436,11 +467,7 @@ async function mergePullRoute(p: Pulls, ctx: Ctx): Promise<Reply> {
   }
   const style = doRaw as MergeStyle;
   const gitDir = p.gitDir(repo);
-  const headSha = (await p.core.git.listRefs(gitDir)).get(`refs/pull/${index}/head`) ?? pull.headSha;
   const expected = readString(body, 'head_commit_id') ?? '';
-  // services/pull/merge.go: a head_commit_id that is not the head is ErrSHADoesNotMatch → 409.
-  if (expected !== '' && expected !== headSha) throw new ApiError(409, 'head out of date');
-
   const title = (readString(body, 'MergeTitleField') ?? '').trim();
   const extra = (readString(body, 'MergeMessageField') ?? '').trim();
   // services/pull/merge.go getMergeMessage defaults.
@@ -452,8 +479,18 @@ async function mergePullRoute(p: Pulls, ctx: Ctx): Promise<Reply> {
   const when = p.core.clock.now();
   const baseRef = `refs/heads/${pull.baseBranch}`;
 
+  // Everything from the re-check to the recorded merge runs under the repository lock, so two
+  // merges of one pull at once give one merge and one 405 (pull_service.Merge re-reads the pull).
   const outcome = await p.core.git.withLock(gitDir, async () => {
-    const baseSha = (await p.core.git.listRefs(gitDir)).get(baseRef);
+    const fresh = p.t.pull(repo.id, index);
+    const freshIssue = p.t.issue(repo.id, index);
+    if (!fresh || !freshIssue || fresh.merged) return { result: 'already-merged' as const };
+    if (freshIssue.state === 'closed') return { result: 'closed' as const };
+    const refs = await p.core.git.listRefs(gitDir);
+    const headSha = refs.get(`refs/pull/${index}/head`) ?? fresh.headSha;
+    // services/pull/merge.go: a head_commit_id that is not the head is ErrSHADoesNotMatch → 409.
+    if (expected !== '' && expected !== headSha) return { result: 'head-moved' as const };
+    const baseSha = refs.get(baseRef);
     if (!baseSha) return { result: 'no-base' as const };
     const made = await createMergeCommit({
       gitDir,
@@ -469,18 +506,28 @@ async function mergePullRoute(p: Pulls, ctx: Ctx): Promise<Reply> {
     } catch {
       return { result: 'base-moved' as const };
     }
+    const iso = p.t.now();
+    p.t.savePull({
+      ...fresh,
+      headSha,
+      merged: true,
+      mergedAt: iso,
+      mergedBy: user.login,
+      mergeCommitSha: made.sha,
+    });
+    p.t.saveIssue({ ...freshIssue, state: 'closed', closedAt: iso, updatedAt: iso });
+    p.t.touchRepo(repo, iso);
     return { result: 'merged' as const, sha: made.sha, baseSha };
   });
+  if (outcome.result === 'already-merged') throw new ApiError(405, '');
+  if (outcome.result === 'closed') throw new ApiError(404, NOT_FOUND);
+  if (outcome.result === 'head-moved') throw new ApiError(409, 'head out of date');
   if (outcome.result === 'no-base') throw new ApiError(405, 'Please try again later');
   if (outcome.result === 'conflict' || outcome.result === 'unrelated') {
     throw new ApiError(409, `Merge Conflict Error: ${outcome.result}`);
   }
   if (outcome.result === 'base-moved') throw new ApiError(409, 'merge push out of date');
 
-  const iso = p.t.now();
-  p.t.savePull({ ...pull, headSha, merged: true, mergedAt: iso, mergedBy: user.login, mergeCommitSha: outcome.sha });
-  p.t.saveIssue({ ...found.issue, state: 'closed', closedAt: iso, updatedAt: iso });
-  p.t.touchRepo(repo, iso);
   await p.core.refsUpdated(repo, [{ ref: baseRef, oldSha: outcome.baseSha, newSha: outcome.sha }], user);
   await p.record('closed', repo, index, user);
 
@@ -489,11 +536,23 @@ async function mergePullRoute(p: Pulls, ctx: Ctx): Promise<Reply> {
 }
 
 /** MergePullRequest's `delete_branch_after_merge`: only when no other open pull uses the branch. */
-async function deleteHeadBranch(p: Pulls, repo: RepoRecord, pull: PullRecord, user: UserRecord): Promise<void> {
+async function deleteHeadBranch(
+  p: Pulls,
+  repo: RepoRecord,
+  pull: PullRecord,
+  user: UserRecord,
+): Promise<void> {
   const others = p.t
     .pulls()
     .values()
-    .some((x) => x.repoId === repo.id && x.index !== pull.index && x.headBranch === pull.headBranch && !x.merged && p.t.issue(repo.id, x.index)?.state === 'open');
+    .some(
+      (x) =>
+        x.repoId === repo.id &&
+        x.index !== pull.index &&
+        x.headBranch === pull.headBranch &&
+        !x.merged &&
+        p.t.issue(repo.id, x.index)?.state === 'open',
+    );
   const current = p.core.store.repoByName(repo.owner, repo.name) ?? repo;
   if (others || pull.headBranch === current.defaultBranch) return;
   const gitDir = p.gitDir(repo);
@@ -575,7 +634,12 @@ export function register(core: SimCore): void {
       const gitDir = p.gitDir(repo);
       const headSha = (await p.core.git.listRefs(gitDir)).get(`refs/pull/${pull.index}/head`) ?? pull.headSha;
       const text = fresh.mergeBase
-        ? await pullDiff(gitDir, { mergeBase: fresh.mergeBase, headSha, kind, binary: ctx.query.get('binary') === 'true' })
+        ? await pullDiff(gitDir, {
+            mergeBase: fresh.mergeBase,
+            headSha,
+            kind,
+            binary: ctx.query.get('binary') === 'true',
+          })
         : '';
       return { status: 200, body: text, headers: { 'content-type': 'text/plain; charset=utf-8' } };
     },
