@@ -8,7 +8,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 
@@ -51,6 +51,7 @@ async function once(indexJs: string, tmp: string): Promise<Sample> {
     child.on('error', reject);
     child.on('close', () => resolve());
   });
+  if (first < 0) throw new Error(`"${indexJs}" printed nothing: build it with "npm run build" or pass --dist`);
   return { firstOutputMs: first, exitMs: performance.now() - started };
 }
 
@@ -69,7 +70,7 @@ export async function main(argv: string[]): Promise<void> {
   const runs = Number(values.runs);
   const tmp = await mkdtemp(join(tmpdir(), 'rfc-bench-action-'));
   try {
-    let dist = values.dist;
+    let dist = values.dist ? resolve(values.dist) : undefined;
     if (!dist) {
       dist = join(tmp, 'dist');
       await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--out', dist], {

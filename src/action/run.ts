@@ -3,7 +3,7 @@
  * run's report. `runAction` dispatches on `options.command`.
  */
 import { cp, mkdir, readFile, rm } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { readArtifact } from '../cache/artifact.ts';
 import { commitArtifact } from '../cache/commit.ts';
 import type { Artifact, ProblemRecord } from '../cache/model.ts';
@@ -116,6 +116,13 @@ export async function runPublish(options: ActionOptions, deps: ActionDeps): Prom
   }
   if (options.publishDir) {
     const target = inWorkspace(options, options.publishDir);
+    // The directory is replaced whole: never one that holds the workspace or the built site.
+    const holds = (inner: string) => !relative(target, inner).startsWith('..') && !isAbsolute(relative(target, inner));
+    if (holds(options.workspace) || holds(outDir)) {
+      throw new Error(
+        `input "publish-dir" is "${options.publishDir}", which contains the workspace or "site-dir": name a directory of its own, e.g. "public"`,
+      );
+    }
     await rm(target, { recursive: true, force: true });
     await cp(outDir, target, { recursive: true });
     deps.report.note(`Copied the site to "${options.publishDir}".`);
@@ -196,7 +203,8 @@ export async function runReconcile(options: ActionOptions, deps: ActionDeps): Pr
     throw new Error(`cannot read the committed artifact from branch "${options.cacheBranch}"`, { cause });
   });
   const res = await sweep(options, deps, options.full);
-  const committed = await commitArtifactDir(options, deps, `${res.mode} sweep`);
+  // The workspace started as the branch's artifact: an unchanged sweep has nothing to commit.
+  const committed = res.changed && (await commitArtifactDir(options, deps, `${res.mode} sweep`));
   if (!options.commit && res.changed) deps.report.output('changed', 'true');
   if (!committed && options.commit)
     deps.report.note(`The artifact in "${options.cacheBranch}" is already current.`);
@@ -269,7 +277,7 @@ export async function runEvent(options: ActionOptions, deps: ActionDeps): Promis
     deps.report.count('RFCs', artifact.rfcs.length);
     reportProblems(options, deps, artifact.problems, artifact.meta.defaultBranch);
   }
-  await commitArtifactDir(options, deps, `${options.eventName} event`);
+  if (res.changed) await commitArtifactDir(options, deps, `${options.eventName} event`);
   if (!options.commit && res.changed) deps.report.output('changed', 'true');
 }
 

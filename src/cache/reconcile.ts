@@ -44,6 +44,8 @@ export interface ReconcileOptions {
   overlapSeconds?: number;
   /** compute only; write nothing */
   dryRun?: boolean;
+  /** regenerate `cache.sqlite` (default true) */
+  sqlite?: boolean;
   /** one line per step, for a terminal */
   progress?: (line: string) => void;
 }
@@ -310,7 +312,7 @@ export async function reconcile(options: ReconcileOptions, deps: ReconcileDeps):
   const artifact = buildArtifact(m);
   const write = options.dryRun
     ? { changed: false, written: [], removed: [] }
-    : await writeArtifact(options.out, artifact);
+    : await writeArtifact(options.out, artifact, { sqlite: options.sqlite !== false });
   const after = client.stats();
   const byMethod: Record<string, number> = {};
   for (const [k, v] of Object.entries(after.byMethod)) {

@@ -1,6 +1,6 @@
 /** `runGate`: validate, key, look for a prior execution, authorize, write once, record, refresh. */
 import type { AuditRecord } from '../cache/model.ts';
-import { isStatus } from '../gitea/errors.ts';
+import { GiteaRequestError, isStatus } from '../gitea/errors.ts';
 import { appendAudit, auditSlotConflict, auditSuccess, readAudit } from './audit.ts';
 import { authorize, DEFAULT_MATRIX, type Permission } from './auth.ts';
 import { isTransient, OpContext, type RunState, splitRepo } from './context.ts';
@@ -98,6 +98,18 @@ export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
     };
   }
 
+  const refreshAfter = async (ack: Ack): Promise<Ack> => {
+    if (ack.prior_execution || !deps.afterWrite) return ack;
+    try {
+      await deps.afterWrite({ command, key, ack, touched: state.touched });
+    } catch (cause) {
+      throw new Error(
+        `${op} succeeded (${ack.url ?? key}) but the cache refresh after it failed; the next reconcile sweep catches up`,
+        { cause },
+      );
+    }
+    return ack;
+  };
   const state: RunState = { wrote: false, uncertain: false, touched: [], actorName: null };
   const now = deps.clock.now();
   let intent = false;
@@ -140,17 +152,7 @@ export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
         [row('success', { number: ack.number, url: ack.url, message: outcome.message })],
         sleep,
       );
-      if (!prior && deps.afterWrite) {
-        try {
-          await deps.afterWrite({ command, key, ack, touched: state.touched });
-        } catch (cause) {
-          throw new Error(
-            `${op} succeeded (${ack.url ?? key}) but the cache refresh after it failed; the next reconcile sweep catches up`,
-            { cause },
-          );
-        }
-      }
-      return ack;
+      return await refreshAfter(ack);
     } catch (e) {
       if (e instanceof GateDeniedError) {
         await appendAudit(
@@ -173,12 +175,9 @@ export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
               : '');
       if (intent)
         await appendAudit(deps.auditDir, [row('failed', { number: null, url: null, message })], sleep);
-      if (e instanceof GateRefusedError || isTransient(e) || isGiteaError(e)) return fail(message);
+      if (e instanceof GateRefusedError || isTransient(e) || e instanceof GiteaRequestError)
+        return fail(message);
       throw e;
     }
   }
-}
-
-function isGiteaError(e: unknown): boolean {
-  return e instanceof Error && 'route' in e && 'method' in e;
 }

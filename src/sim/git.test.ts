@@ -78,6 +78,14 @@ describe('GitRepos walks match git', () => {
     expect(await repos.walk(bare, { from: side, not: main })).toEqual([]);
   });
 
+  it('finds the merge base like git merge-base', async () => {
+    const main = (await repos.resolveCommit(bare, 'main'))!;
+    const side = (await repos.resolveCommit(bare, 'side'))!;
+    const two = revList(['--max-count=1', '--grep=^two$', main])[0]!;
+    expect(await repos.mergeBase(bare, two, side)).toBe(g(bare, ['merge-base', two, side]).trim());
+    expect(await repos.mergeBase(bare, main, side)).toBe(g(bare, ['merge-base', main, side]).trim());
+  });
+
   it.each(['a.md', 'b.md', 'c.md', 'd/x.md', 'd'])('finds the last commit touching %s', async (path) => {
     const main = (await repos.resolveCommit(bare, 'main'))!;
     const expected = revList(['-1', main, '--', path])[0];
@@ -121,5 +129,25 @@ describe('GitRepos writes', () => {
       repos.withLock(bare, () => repos.updateRef(bare, 'refs/heads/main', main, main)),
     ).rejects.toThrow();
     expect((await repos.listRefs(bare)).get('refs/heads/main')).toBe(sha);
+  });
+
+  it('reads, moves and deletes packed refs like git', async () => {
+    const main = (await repos.resolveCommit(bare, 'main'))!;
+    const side = (await repos.resolveCommit(bare, 'side'))!;
+    await repos.withLock(bare, () => repos.updateRef(bare, 'refs/heads/topic/a', side, null));
+    g(bare, ['pack-refs', '--all']);
+    repos.invalidateRefs(bare);
+    const refs = await repos.listRefs(bare);
+    expect([refs.get('refs/heads/main'), refs.get('refs/heads/topic/a')]).toEqual([main, side]);
+    await expect(
+      repos.withLock(bare, () => repos.updateRef(bare, 'refs/heads/topic/a', main, null)),
+    ).rejects.toThrow(/expected/);
+    await repos.withLock(bare, () => repos.updateRef(bare, 'refs/heads/topic/a', main, side));
+    expect(g(bare, ['rev-parse', 'refs/heads/topic/a']).trim()).toBe(main);
+    await repos.withLock(bare, () => repos.updateRef(bare, 'refs/heads/topic/a', null, main));
+    await repos.withLock(bare, () => repos.updateRef(bare, 'refs/heads/side', null, side));
+    expect(g(bare, ['for-each-ref', '--format=%(refname)']).trim().split('\n')).toEqual(['refs/heads/main']);
+    repos.invalidateRefs(bare);
+    expect([...(await repos.listRefs(bare)).keys()]).toEqual(['refs/heads/main']);
   });
 });

@@ -5,7 +5,19 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 
@@ -175,11 +187,6 @@ export class GitRepos {
   private objectBytes = 0;
   private readonly refs = new Map<string, Map<string, string>>();
   private readonly locks = new Map<string, Promise<unknown>>();
-  private readonly refGeneration = new Map<string, number>();
-
-  private bumpRefs(gitDir: string): void {
-    this.refGeneration.set(gitDir, (this.refGeneration.get(gitDir) ?? 0) + 1);
-  }
 
   constructor(readonly root: string) {
     mkdirSync(root, { recursive: true });
@@ -222,26 +229,17 @@ export class GitRepos {
     }
   }
 
-  /** Branches and tags as full ref name → sha (cached until the next write through this object). */
+  /** Every ref under `refs/` as full name → sha, read in-process (cached; writes here keep it current). */
   async listRefs(gitDir: string): Promise<Map<string, string>> {
     const cached = this.refs.get(gitDir);
     if (cached) return cached;
-    const generation = this.refGeneration.get(gitDir) ?? 0;
-    const out = await runGit(gitDir, ['for-each-ref', '--format=%(objectname) %(refname)']);
-    const refs = new Map<string, string>();
-    for (const line of out.toString('utf8').split('\n')) {
-      if (!line) continue;
-      const sp = line.indexOf(' ');
-      refs.set(line.slice(sp + 1), line.slice(0, sp));
-    }
-    // A ref that moved while git was listing makes this listing stale: use it once, cache it not.
-    if ((this.refGeneration.get(gitDir) ?? 0) === generation) this.refs.set(gitDir, refs);
+    const refs = readRefsFromDisk(gitDir);
+    this.refs.set(gitDir, refs);
     return refs;
   }
 
   /** Forgets cached refs (after something outside this object, like a push, changed them). */
   invalidateRefs(gitDir: string): void {
-    this.bumpRefs(gitDir);
     this.refs.delete(gitDir);
   }
 
@@ -456,20 +454,71 @@ export class GitRepos {
   }
 
   /**
-   * Moves `ref` from `oldSha` to `newSha` atomically (`git update-ref` checks the old value);
-   * zero shas create or delete. Call inside `withLock`.
+   * Moves `ref` from `oldSha` to `newSha` with git's lockfile protocol (`<ref>.lock` created
+   * exclusively, old value checked, renamed into place), in-process to save a `git update-ref`
+   * spawn per write. `oldSha` null means the ref must not exist; `newSha` null deletes it.
+   * Call inside `withLock`.
    */
   async updateRef(gitDir: string, ref: string, newSha: string | null, oldSha: string | null): Promise<void> {
-    const zero = '0000000000000000000000000000000000000000';
-    this.bumpRefs(gitDir);
-    try {
-      if (newSha === null) await runGit(gitDir, ['update-ref', '-d', ref, oldSha ?? '']);
-      else await runGit(gitDir, ['update-ref', ref, newSha, oldSha ?? zero]);
-    } catch (e) {
-      this.invalidateRefs(gitDir);
-      throw e;
+    if (!/^refs\/[^\0]+$/.test(ref) || ref.includes('..') || ref.endsWith('.lock') || ref.endsWith('/')) {
+      throw new GitError(['update-ref', ref], 128, `fatal: invalid ref name "${ref}"`);
     }
-    this.bumpRefs(gitDir);
+    const file = join(gitDir, ref);
+    const lock = `${file}.lock`;
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+    } catch (e) {
+      throw new GitError(
+        ['update-ref', ref],
+        128,
+        `fatal: cannot lock ref "${ref}": a ref is in the way (${(e as Error).message})`,
+      );
+    }
+    let fd: number;
+    try {
+      fd = openSync(lock, 'wx');
+    } catch (e) {
+      throw new GitError(
+        ['update-ref', ref],
+        128,
+        `fatal: cannot lock ref "${ref}": ${(e as Error).message}`,
+      );
+    }
+    let locked = true;
+    try {
+      const current = readRefFromDisk(gitDir, ref);
+      if (!(oldSha === null && newSha === null) && (current ?? null) !== oldSha) {
+        throw new GitError(
+          ['update-ref', ref],
+          128,
+          `fatal: cannot lock ref "${ref}": is at ${current ?? 'nothing'} but expected ${oldSha ?? 'nothing'}`,
+        );
+      }
+      if (newSha === null) {
+        closeSync(fd);
+        rmSync(file, { force: true });
+        if (packedRefs(gitDir).has(ref)) {
+          rmSync(lock, { force: true });
+          locked = false;
+          await runGit(gitDir, ['update-ref', '-d', ref]);
+        }
+        pruneEmptyDirs(gitDir, dirname(file));
+      } else {
+        writeSync(fd, `${newSha}\n`);
+        closeSync(fd);
+        renameSync(lock, file);
+        locked = false;
+      }
+    } catch (e) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed
+      }
+      throw e;
+    } finally {
+      if (locked) rmSync(lock, { force: true });
+    }
     const cached = this.refs.get(gitDir);
     if (cached) {
       if (newSha === null) cached.delete(ref);
@@ -479,7 +528,7 @@ export class GitRepos {
 
   /** Points HEAD at a branch. */
   async setHead(gitDir: string, branch: string): Promise<void> {
-    await runGit(gitDir, ['symbolic-ref', 'HEAD', `refs/heads/${branch}`]);
+    writeFileSync(join(gitDir, 'HEAD'), `ref: refs/heads/${branch}\n`);
   }
 
   /** Files added, modified and removed between two trees (null = empty), sorted by path. */
@@ -587,6 +636,17 @@ export class GitRepos {
     }
     const out = order.filter((sha, i) => flags.get(sha) === false && order.indexOf(sha) === i);
     return opts.limit === undefined ? out : out.slice(0, opts.limit);
+  }
+
+  /**
+   * A merge base of two commits, in-process: the newest commit (by committer date) reachable
+   * from `b` that is also reachable from `a`; null for unrelated histories. Equals
+   * `git merge-base a b` whenever there is one best common ancestor (no criss-cross merges).
+   */
+  async mergeBase(gitDir: string, a: string, b: string): Promise<string | null> {
+    const ancestorsOfA = new Set(await this.walk(gitDir, { from: a }));
+    for (const sha of await this.walk(gitDir, { from: b })) if (ancestorsOfA.has(sha)) return sha;
+    return null;
   }
 
   /** Commit shas reachable from `from` (newest first, as `git log`), optionally touching `path`. */
@@ -745,4 +805,74 @@ function readLoose(gitDir: string, sha: string): RawObject | null {
   const nul = full.indexOf(0);
   const [type] = full.subarray(0, nul).toString('utf8').split(' ');
   return { type: type as ObjectType, data: Buffer.from(full.subarray(nul + 1)) };
+}
+
+/** `packed-refs` as ref → sha (peeled `^` lines skipped). */
+function packedRefs(gitDir: string): Map<string, string> {
+  const refs = new Map<string, string>();
+  let text = '';
+  try {
+    text = readFileSync(join(gitDir, 'packed-refs'), 'utf8');
+  } catch {
+    return refs;
+  }
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#') || line.startsWith('^')) continue;
+    const sp = line.indexOf(' ');
+    refs.set(line.slice(sp + 1), line.slice(0, sp));
+  }
+  return refs;
+}
+
+/** All refs under `refs/`: packed ones overridden by loose files, as git resolves them. */
+function readRefsFromDisk(gitDir: string): Map<string, string> {
+  const refs = packedRefs(gitDir);
+  const walk = (dir: string, prefix: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (name.endsWith('.lock')) continue;
+      const path = join(dir, name);
+      const ref = `${prefix}/${name}`;
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8').trim();
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EISDIR') walk(path, ref);
+        continue;
+      }
+      if (/^[0-9a-f]{40}$/.test(text)) refs.set(ref, text);
+    }
+  };
+  walk(join(gitDir, 'refs'), 'refs');
+  return new Map([...refs.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+}
+
+/** One ref's value (loose file, else packed-refs), or null. */
+function readRefFromDisk(gitDir: string, ref: string): string | null {
+  try {
+    const text = readFileSync(join(gitDir, ref), 'utf8').trim();
+    if (/^[0-9a-f]{40}$/.test(text)) return text;
+  } catch {
+    // not a loose ref
+  }
+  return packedRefs(gitDir).get(ref) ?? null;
+}
+
+/** Removes directories left empty by a deleted ref, up to `refs/heads` or `refs/tags`. */
+function pruneEmptyDirs(gitDir: string, dir: string): void {
+  const stop = new Set([join(gitDir, 'refs'), join(gitDir, 'refs', 'heads'), join(gitDir, 'refs', 'tags')]);
+  let d = dir;
+  while (!stop.has(d) && d.startsWith(join(gitDir, 'refs'))) {
+    try {
+      rmdirSync(d);
+    } catch {
+      return;
+    }
+    d = dirname(d);
+  }
 }

@@ -126,7 +126,7 @@ export function createGitHttpHandler(core: SimCore): GitHttpHandler {
     const pusher = auth.user;
     // The response ends only after the events and listeners ran, so a client that saw its push
     // succeed also sees the pull requests it moved.
-    const { status, end, changes } = await core.git.withLock(gitDir, async () => {
+    const { status, end, done } = await core.git.withLock(gitDir, async () => {
       core.git.invalidateRefs(gitDir);
       const before = new Map(await core.git.listRefs(gitDir));
       const { status, end } = await runBackend(core, req, res, pathInfo, remoteUser, true);
@@ -138,10 +138,12 @@ export function createGitHttpHandler(core: SimCore): GitHttpHandler {
         const newSha = after.get(ref) ?? ZERO_SHA;
         if (oldSha !== newSha) changes.push({ ref, oldSha, newSha });
       }
-      return { status, end, changes };
+      const done = core.refsUpdated(repo, changes, pusher);
+      done.catch(() => undefined);
+      return { status, end, done: [done] };
     });
     try {
-      await core.refsUpdated(repo, changes, pusher);
+      await done[0];
     } finally {
       end();
     }

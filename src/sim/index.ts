@@ -8,7 +8,7 @@ import { EventRecorder, type RecordedEvent } from './events.ts';
 import { type FaultRule, Faults } from './faults.ts';
 import { GitRepos } from './git.ts';
 import { createGitHttpHandler } from './githttp.ts';
-import { refsUpdated } from './push-events.ts';
+import { queueRefsUpdated } from './push-events.ts';
 import { Router } from './router.ts';
 import { registerCoreRoutes } from './routes/index.ts';
 import { type Scenario, seedEmpty, seedScenario } from './seed.ts';
@@ -133,7 +133,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<SimHa
     router,
     baseUrl: '',
     latencyMs: opts.latencyMs ?? 0,
-    refsUpdated: (repo, updates, pusher) => refsUpdated(core, repo, updates, pusher),
+    refsUpdated: (repo, updates, pusher) => queueRefsUpdated(core, repo, updates, pusher),
   };
   registerCoreRoutes(core);
   await registerOptionalRoutes(core);
@@ -155,7 +155,16 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<SimHa
   }
 
   const server = new SimServer(core, createGitHttpHandler(core));
-  const port = await server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1');
+  let port: number;
+  try {
+    port = await server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1');
+  } catch (e) {
+    git.close();
+    store.close();
+    throw new Error(`the simulator cannot listen on port ${opts.port ?? 0}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
   const host = opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1';
   core.baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 

@@ -128,6 +128,58 @@ describe('merge plumbing', () => {
     expect(await updateRef(gitDir, 'refs/heads/main', head, main)).toBe(true);
   });
 
+  it('rebases head onto base (doer as committer, authors kept) and fast-forwards', async () => {
+    const gitDir = join(dir, '.git');
+    commitFile('topic', 'b.txt', 'b\n');
+    const head = commitFile('topic', 'c.txt', 'c\n');
+    const mainTip = commitFile('main', 'm.txt', 'm\n');
+    const out = await mergePull({
+      gitDir,
+      baseRef: 'refs/heads/main',
+      headSha: head,
+      style: 'rebase',
+      message: '',
+      doer,
+    });
+    const sha = out.result === 'merged' ? out.sha : '';
+    expect(sh('rev-list', '--count', `${mainTip}..${sha}`)).toBe('2');
+    expect(sh('log', '-1', '--format=%P', `${sha}~1`)).toBe(mainTip);
+    expect(sh('log', '-1', '--format=%an|%cn|%s', sha)).toBe('t|alice|topic: c.txt');
+    expect(sh('worktree', 'list').split('\n')).toHaveLength(1);
+  });
+
+  it('rebase-merge writes a merge commit over the rebased head; conflicts leave base alone', async () => {
+    const gitDir = join(dir, '.git');
+    const head = commitFile('topic', 'b.txt', 'b\n');
+    const mainTip = commitFile('main', 'm.txt', 'm\n');
+    const out = await mergePull({
+      gitDir,
+      baseRef: 'refs/heads/main',
+      headSha: head,
+      style: 'rebase-merge',
+      message: 'rm',
+      doer,
+    });
+    const sha = out.result === 'merged' ? out.sha : '';
+    const [first, second] = sh('log', '-1', '--format=%P', sha).split(' ');
+    expect(first).toBe(mainTip);
+    expect(sh('log', '-1', '--format=%P', second!)).toBe(mainTip);
+    const clash = commitFile('topic', 'a.txt', 'one\nTOPIC\nthree\n');
+    commitFile('main', 'a.txt', 'one\nMAIN\nthree\n');
+    const before = sh('rev-parse', 'main');
+    const conflict = await mergePull({
+      gitDir,
+      baseRef: 'refs/heads/main',
+      headSha: clash,
+      style: 'rebase',
+      message: '',
+      doer,
+    });
+    expect(conflict).toEqual({ result: 'conflict', files: ['a.txt'] });
+    expect(sh('rev-parse', 'main')).toBe(before);
+    expect(sh('worktree', 'list').split('\n')).toHaveLength(1);
+  });
+
   it('reports unrelated histories', async () => {
     const gitDir = join(dir, '.git');
     sh('checkout', '-q', '--orphan', 'lonely');

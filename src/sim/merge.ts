@@ -1,8 +1,11 @@
 /** Real git merges for simulated pull requests: merge-tree, commit-tree, atomic ref updates. */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Merge styles the simulator performs (Gitea's `Do` values it supports). */
-export type MergeStyle = 'merge' | 'squash';
+export type MergeStyle = 'merge' | 'squash' | 'rebase' | 'rebase-merge';
 
 /** Who a commit is written as, and when. */
 export interface Signature {
@@ -141,6 +144,68 @@ function signatureEnv(author: Signature, committer: Signature): Record<string, s
   };
 }
 
+/**
+ * Replays head's commits onto base with `git rebase` in a throwaway worktree, as
+ * services/pull/merge_rebase.go does: authors stay, the doer becomes committer, commits that
+ * become empty are dropped. A head already on top of base is returned as is.
+ */
+export async function rebaseOnto(
+  gitDir: string,
+  baseSha: string,
+  headSha: string,
+  doer: Signature,
+): Promise<MergeCommitOutcome> {
+  const base = await mergeBase(gitDir, baseSha, headSha);
+  if (!base) return { result: 'unrelated' };
+  if (base === baseSha) return { result: 'commit', sha: headSha };
+  const dir = mkdtempSync(join(tmpdir(), 'sim-rebase-'));
+  const env = {
+    GIT_COMMITTER_NAME: doer.name,
+    GIT_COMMITTER_EMAIL: doer.email,
+    GIT_COMMITTER_DATE: `${Math.floor(doer.when.getTime() / 1000)} +0000`,
+  };
+  try {
+    await git(gitDir, ['worktree', 'add', '--detach', '--quiet', dir, headSha]);
+    const rebase = await gitIn(dir, ['-c', 'rebase.autoStash=false', 'rebase', '--quiet', baseSha], env);
+    if (rebase.code !== 0) {
+      const unmerged = await gitIn(dir, ['diff', '--name-only', '--diff-filter=U'], env);
+      await gitIn(dir, ['rebase', '--abort'], env);
+      const files = [...new Set(unmerged.stdout.split('\n').filter((l) => l.length > 0))].sort();
+      return { result: 'conflict', files };
+    }
+    const head = await gitIn(dir, ['rev-parse', 'HEAD'], env);
+    return { result: 'commit', sha: head.stdout.trim() };
+  } finally {
+    await git(gitDir, ['worktree', 'remove', '--force', dir], { okCodes: [0, 128] });
+    rmSync(dir, { recursive: true, force: true });
+    await git(gitDir, ['worktree', 'prune']);
+  }
+}
+
+function gitIn(cwd: string, args: readonly string[], env: Record<string, string>): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, {
+      cwd,
+      env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (cause) =>
+      reject(new Error(`could not run "git ${args[0] ?? ''}" in "${cwd}"`, { cause })),
+    );
+    child.on('close', (code) =>
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
+  });
+}
+
 /** Options for {@link mergePull}. */
 export interface MergePullOptions {
   gitDir: string;
@@ -175,6 +240,16 @@ export type MergeCommitOutcome =
  */
 export async function createMergeCommit(options: MergeCommitOptions): Promise<MergeCommitOutcome> {
   const { gitDir, baseSha, headSha, style, message, doer } = options;
+  if (style === 'rebase' || style === 'rebase-merge') {
+    const rebased = await rebaseOnto(gitDir, baseSha, headSha, doer);
+    if (rebased.result !== 'commit' || style === 'rebase') return rebased;
+    // merge_rebase.go: rebase-merge rebases, then merges the rebased head with --no-ff.
+    const body = message.endsWith('\n') ? message : `${message}\n`;
+    const tree = (await git(gitDir, ['rev-parse', `${rebased.sha}^{tree}`])).stdout.trim();
+    const args = ['commit-tree', tree, '-p', baseSha, '-p', rebased.sha, '-F', '-'];
+    const out = await gitWithInput(gitDir, args, body, signatureEnv(doer, doer));
+    return { result: 'commit', sha: out.trim() };
+  }
   const check = await checkMerge(gitDir, baseSha, headSha);
   if (check.status === 'unrelated') return { result: 'unrelated' };
   if (check.status === 'conflict' || !check.tree) return { result: 'conflict', files: check.conflicts };

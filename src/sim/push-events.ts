@@ -55,6 +55,34 @@ export async function pushPayload(
   };
 }
 
+const queues = new WeakMap<SimCore, Map<number, Promise<unknown>>>();
+
+/**
+ * Queues `refsUpdated` behind earlier calls for the same repository and returns its promise.
+ * Called while the repository lock is still held, the events come out in ref order even when
+ * several writers race; await the promise after releasing the lock.
+ */
+export function queueRefsUpdated(
+  core: SimCore,
+  repo: RepoRecord,
+  updates: RefChange[],
+  pusher: UserRecord,
+): Promise<void> {
+  let perRepo = queues.get(core);
+  if (!perRepo) {
+    perRepo = new Map();
+    queues.set(core, perRepo);
+  }
+  const prev = perRepo.get(repo.id) ?? Promise.resolve();
+  const run = prev.then(() => refsUpdated(core, repo, updates, pusher));
+  const tail = run.catch(() => undefined);
+  perRepo.set(repo.id, tail);
+  void tail.then(() => {
+    if (perRepo.get(repo.id) === tail) perRepo.delete(repo.id);
+  });
+  return run;
+}
+
 /** Records events, bumps `updated_at`, then runs the ref-update listeners, one change at a time. */
 export async function refsUpdated(
   core: SimCore,

@@ -68,13 +68,16 @@ export async function commitChanges(
     const sha = core.git.writeCommit(gitDir, { tree, parents, author, committer, message: req.message });
     const oldOfTarget = req.newBranch ? null : head;
     await core.git.updateRef(gitDir, `refs/heads/${target}`, sha, oldOfTarget);
-    return { sha, parent: head, branch: target, tree, oldSha: oldOfTarget ?? ZERO_SHA };
+    const done = queued(
+      core.refsUpdated(
+        repo,
+        [{ ref: `refs/heads/${target}`, oldSha: oldOfTarget ?? ZERO_SHA, newSha: sha }],
+        req.doer,
+      ),
+    );
+    return { sha, parent: head, branch: target, tree, done };
   });
-  await core.refsUpdated(
-    repo,
-    [{ ref: `refs/heads/${result.branch}`, oldSha: result.oldSha, newSha: result.sha }],
-    req.doer,
-  );
+  await result.done;
   return { sha: result.sha, parent: result.parent, branch: result.branch, tree: result.tree };
 }
 
@@ -88,7 +91,7 @@ export async function moveRef(
   opts: { ref: string; newSha: string | null; oldSha: string | null; pusher: UserRecord; silent?: boolean },
 ): Promise<void> {
   const gitDir = core.git.pathOf(repo.owner, repo.name);
-  await core.git.withLock(gitDir, async () => {
+  const { done } = await core.git.withLock(gitDir, async () => {
     const current = (await core.git.listRefs(gitDir)).get(opts.ref) ?? null;
     if (current !== opts.oldSha) {
       throw new ApiError(
@@ -97,13 +100,20 @@ export async function moveRef(
       );
     }
     await core.git.updateRef(gitDir, opts.ref, opts.newSha, opts.oldSha);
+    if (opts.silent) return { done: Promise.resolve() };
+    const change = { ref: opts.ref, oldSha: opts.oldSha ?? ZERO_SHA, newSha: opts.newSha ?? ZERO_SHA };
+    return { done: queued(core.refsUpdated(repo, [change], opts.pusher)) };
   });
-  if (opts.silent) return;
-  await core.refsUpdated(
-    repo,
-    [{ ref: opts.ref, oldSha: opts.oldSha ?? ZERO_SHA, newSha: opts.newSha ?? ZERO_SHA }],
-    opts.pusher,
-  );
+  await done;
+}
+
+/**
+ * Marks a queued promise as handled until it is awaited after the lock is released. Return it
+ * from a `withLock` callback inside an object: a returned promise would be awaited under the lock.
+ */
+function queued(p: Promise<void>): Promise<void> {
+  p.catch(() => undefined);
+  return p;
 }
 
 /** Creates a repository record and its bare repository; with `autoInit` an initial commit on the default branch. */

@@ -26,8 +26,8 @@ interface Route<H> {
   options: RouteOptions;
 }
 
-/** Only a final `{filepath}` or `{branch}` swallows slashes, like Gitea's `/contents/*`, `/raw/*` and `/branches/*` routes. */
-const GREEDY = new Set(['filepath', 'branch']);
+/** Only a final `{filepath}`, `{branch}` or `{ref}` swallows slashes, like Gitea's `/contents/*`, `/raw/*`, `/branches/*` and `/git/refs/*` routes. */
+const GREEDY = new Set(['filepath', 'branch', 'ref']);
 
 function parse(template: string): Segment[] {
   const parts = template.split('/').filter((p) => p !== '');

@@ -68,7 +68,9 @@ export interface SimCore {
   latencyMs: number;
   /**
    * Records push/create/delete events, bumps `updated_at` and runs the `onRefUpdate` listeners
-   * for ref changes made by an API write or a push.
+   * for ref changes made by an API write or a push. Calls queue per repository: call it while
+   * still holding the repository lock (without awaiting) and await the promise after releasing
+   * it, so events follow ref order.
    */
   refsUpdated(repo: RepoRecord, updates: RefChange[], pusher: UserRecord): Promise<void>;
 }

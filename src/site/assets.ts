@@ -63,7 +63,6 @@ th,td{text-align:left;vertical-align:top;padding:.35rem .6rem;border-bottom:1px 
 .toc .l1{margin-left:1rem}.toc .l2{margin-left:2rem}
 .body{border-top:1px solid var(--line);margin-top:1rem;overflow-wrap:anywhere}
 .body img{max-width:100%}
-.body .img::before{content:"\\1F5BC\\FE0E  "}
 .body table{display:block;overflow-x:auto;width:max-content;max-width:100%}
 .body th{background:var(--soft)}
 code{font:.9em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:var(--code);padding:.1em .3em;border-radius:4px}

@@ -88,21 +88,13 @@ function sha(text: string): string {
   return createHash('sha1').update(text).digest('hex');
 }
 
-/** Every object key anywhere in `value`, sorted: as a JSON.stringify allow-list it gives a key-order-independent text. */
-function allKeys(value: unknown, into = new Set<string>()): Set<string> {
-  if (Array.isArray(value)) for (const v of value) allKeys(v, into);
-  else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      into.add(k);
-      if (v !== null && typeof v === 'object') allKeys(v, into);
-    }
-  }
-  return into;
-}
-
-/** Hash of a record that ignores key order (an artifact read from disk and one built in memory agree). */
-function inputHash(record: unknown): string {
-  return sha(JSON.stringify(record, [...allKeys(record)].sort(cmp)));
+/**
+ * Hash of one RFC record as it came from the artifact. Records read from disk always have the
+ * same key order (the artifact is stable JSON), so this is stable from build to build; a record
+ * built in memory with another key order only costs one extra render.
+ */
+function inputHash(record: RfcRecord): string {
+  return sha(JSON.stringify(record));
 }
 
 function readManifest(outDir: string): Manifest | null {
@@ -270,10 +262,17 @@ export async function buildSite(options: SiteOptions, deps: SiteDeps = {}): Prom
       threads = 2;
       while (nextChunk < chunks.length) {
         const chunk = chunks[nextChunk++]!;
-        const bodies = await helper.render(
-          chunk.map((rfc) => ({ body: rfc.body, base: linkBase(ctx, rfc) })),
-        );
-        chunk.forEach((rfc, i) => emitRfc(rfc, bodies[i]!));
+        let bodies: RenderedBody[];
+        try {
+          bodies = await helper.render(chunk.map((rfc) => ({ body: rfc.body, base: linkBase(ctx, rfc) })));
+        } catch (e) {
+          // A worker that dies mid-build hands its chunk back to the main thread.
+          warnings.push(`render worker failed (${(e as Error).message}); continuing on one thread`);
+          bodies = chunk.map((rfc) => renderer.render(rfc.body, linkBase(ctx, rfc)));
+          for (const [i, rfc] of chunk.entries()) emitRfc(rfc, bodies[i]!);
+          return;
+        }
+        for (const [i, rfc] of chunk.entries()) emitRfc(rfc, bodies[i]!);
       }
     })();
     if (helper && deps.awaitHelper) await helper.ready;
@@ -306,7 +305,15 @@ export async function buildSite(options: SiteOptions, deps: SiteDeps = {}): Prom
   for (const [login, activity] of persons) emit(sitePaths.person(login), personPage(ctx, login, activity));
   emit(sitePaths.problems, problemsPage(ctx, problems));
   emit(sitePaths.search, searchPage(ctx));
-  emit(sitePaths.searchIndex, searchIndexJs(rfcs));
+  const oldDocs = reuseInputs
+    ? previousSearchDocs(outDir, old.files[sitePaths.searchIndex])
+    : new Map<string, SearchDoc>();
+  emit(
+    sitePaths.searchIndex,
+    searchIndexJs(rfcs, (rfc) =>
+      old?.inputs[rfc.slug] === next.inputs[rfc.slug] ? oldDocs.get(rfc.slug) : undefined,
+    ),
+  );
   emit(
     sitePaths.feed,
     atomFeed(meta, ctx.links, feedEvents(meta, ctx.links, rfcs, ideas, siteLink), siteLink),
@@ -330,8 +337,15 @@ export async function buildSite(options: SiteOptions, deps: SiteDeps = {}): Prom
   const deleted: string[] = [];
   for (const path of Object.keys(old?.files ?? {})) {
     if (path in next.files) continue;
+    let target: string;
     try {
-      unlinkSync(resolveInside(outDir, path));
+      target = resolveInside(outDir, path);
+    } catch {
+      warnings.push(`ignored "${path}" in ${MANIFEST}: it is outside the output directory`);
+      continue;
+    }
+    try {
+      unlinkSync(target);
       deleted.push(path);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
@@ -371,9 +385,11 @@ export const SEARCH_FIELDS = {
   words: 7,
 } as const;
 
-/** `assets/search-index.js`: a script (not JSON) so it also loads from `file://`, where fetch is blocked. */
-export function searchIndexJs(rfcs: RfcRecord[]): string {
-  const docs = rfcs.map((rfc) => [
+type SearchDoc = [string, string, string, string, number | null, string[], string[], string];
+const SEARCH_PREFIX = 'window.RFC_SEARCH = ';
+
+function searchDoc(rfc: RfcRecord): SearchDoc {
+  return [
     sitePaths.rfc(rfc.slug),
     rfc.title,
     rfc.slug,
@@ -382,8 +398,34 @@ export function searchIndexJs(rfcs: RfcRecord[]): string {
     rfc.tags,
     [...new Set([...rfc.owners, ...rfc.arbiters, ...(rfc.proposedBy ? [rfc.proposedBy] : [])])],
     searchWords(`${rfc.title}\n${rfc.body}`).join(' '),
-  ]);
+  ];
+}
+
+/** The documents of the previous build's search index, by slug, when the file is exactly what the manifest says. */
+function previousSearchDocs(outDir: string, hash: string | undefined): Map<string, SearchDoc> {
+  const docs = new Map<string, SearchDoc>();
+  if (!hash) return docs;
+  try {
+    const text = readFileSync(resolveInside(outDir, sitePaths.searchIndex), 'utf8');
+    if (sha(text) !== hash || !text.startsWith(SEARCH_PREFIX)) return docs;
+    const data = JSON.parse(text.slice(SEARCH_PREFIX.length, text.lastIndexOf(';'))) as { docs: SearchDoc[] };
+    for (const d of data.docs) docs.set(d[SEARCH_FIELDS.slug], d);
+  } catch {
+    docs.clear();
+  }
+  return docs;
+}
+
+/**
+ * `assets/search-index.js`: a script (not JSON) so it also loads from `file://`, where fetch is
+ * blocked. `reuse` returns a document from the previous build for an unchanged RFC.
+ */
+export function searchIndexJs(
+  rfcs: RfcRecord[],
+  reuse: (rfc: RfcRecord) => SearchDoc | undefined = () => undefined,
+): string {
+  const docs = rfcs.map((rfc) => reuse(rfc) ?? searchDoc(rfc));
   // JSON is valid JavaScript; escaping "<" keeps the file inert even if served as HTML by mistake.
   const json = JSON.stringify({ fields: SEARCH_FIELDS, docs }).replace(/</g, '\\u003c');
-  return `window.RFC_SEARCH = ${json};\n`;
+  return `${SEARCH_PREFIX}${json};\n`;
 }

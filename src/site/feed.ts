@@ -8,6 +8,7 @@ import { sitePaths } from './paths.ts';
 
 export type FeedEventKind =
   | 'idea'
+  | 'accepted'
   | 'super-draft-merge'
   | 'graduation'
   | 'withdrawal'
@@ -28,6 +29,7 @@ export interface FeedEvent {
 /** Normalises an ISO date or date-time from the artifact to an RFC 3339 timestamp, or null. */
 export function rfc3339(value: string | null | undefined): string | null {
   if (!value) return null;
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(value)) return value;
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return `${value}T00:00:00Z`;
   const t = Date.parse(value);
   if (Number.isNaN(t)) return null;
@@ -80,12 +82,15 @@ export function feedEvents(
       if (pr.state === 'merged' && merged) {
         if (pr.repo === meta.metaRepo && (lastMetaMerge === null || merged > lastMetaMerge))
           lastMetaMerge = merged;
-        const intoDraft = pr.repo === meta.metaRepo && pr.kind !== 'propose' && rfc.state === 'super-draft';
+        const accepted = pr.repo === meta.metaRepo && pr.kind === 'propose';
+        const intoDraft = pr.repo === meta.metaRepo && !accepted && rfc.state === 'super-draft';
         events.push({
           id: `${id}#merged`,
-          kind: intoDraft ? 'super-draft-merge' : 'pr-merged',
+          kind: accepted ? 'accepted' : intoDraft ? 'super-draft-merge' : 'pr-merged',
           updated: merged,
-          title: `${intoDraft ? 'Merged into super-draft' : 'Merged'} ${rfc.title}: ${pr.title}`,
+          title: accepted
+            ? `Accepted as a super-draft: ${rfc.title}`
+            : `${intoDraft ? 'Merged into super-draft' : 'Merged into'} ${rfc.title}: ${pr.title}`,
           author: pr.openedBy,
           link: url,
           summary: `${pr.repo}#${pr.number} (${pr.kind}) by ${pr.openedBy} was merged${pr.mergedBy ? ` by ${pr.mergedBy}` : ''}.`,

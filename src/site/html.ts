@@ -1,5 +1,7 @@
 /** Escaping and Gitea URL helpers shared by the page templates. */
 
+/** An absolute http(s) URL with no characters a browser would strip or reinterpret (fast path). */
+const PLAIN_HTTP = /^https?:\/\/[a-z0-9.-]+(:\d+)?(\/[\w.~:/?#@!$&'()*+,;=%-]*)?$/i;
 const SURROGATE = /[\ud800-\udfff]/;
 const NEEDS_ESCAPE = /[&<>"']/;
 const MAYBE_INVALID = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/;
@@ -50,6 +52,7 @@ export function checkGiteaUrl(raw: string): string {
 /** `value` when it is an absolute http(s) URL, else `fallback` (URLs in the artifact are untrusted). */
 export function safeHttp(value: string | null | undefined, fallback: string): string {
   if (!value) return fallback;
+  if (PLAIN_HTTP.test(value)) return value;
   try {
     const u = new URL(value);
     return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : fallback;
@@ -85,8 +88,14 @@ export class GiteaLinks {
     readonly base: string,
     readonly branch: string,
   ) {}
+  private readonly repos = new Map<string, string>();
   repo(repo: string): string {
-    return `${this.base}/${segs(repo)}`;
+    let url = this.repos.get(repo);
+    if (url === undefined) {
+      url = `${this.base}/${segs(repo)}`;
+      this.repos.set(repo, url);
+    }
+    return url;
   }
   src(repo: string, path: string, branch = this.branch): string {
     const p = segs(path);

@@ -124,6 +124,23 @@ function rfcId(id: number | null): string {
 
 /** One row of an RFC list (index, tag and person pages). */
 export function rfcRow(r: string, rfc: RfcRecord): string {
+  // The same row appears on the index, tag and people pages: build it once per root prefix.
+  let rows = ROWS.get(rfc);
+  if (!rows) {
+    rows = new Map();
+    ROWS.set(rfc, rows);
+  }
+  let row = rows.get(r);
+  if (row === undefined) {
+    row = buildRow(r, rfc);
+    rows.set(r, row);
+  }
+  return row;
+}
+
+const ROWS = new WeakMap<RfcRecord, Map<string, string>>();
+
+function buildRow(r: string, rfc: RfcRecord): string {
   const data = `data-state="${esc(rfc.state)}" data-tags="${esc(JSON.stringify(rfc.tags))}" data-owners="${esc(JSON.stringify(rfc.owners))}"`;
   const flags = rfc.deletedOutOfBand ? ' <span class="badge warn">entry deleted</span>' : '';
   return `<li class="rfc" ${data}><a class="title" href="${r}${sitePaths.rfc(rfc.slug)}">${esc(rfc.title)}</a> ${rfcId(rfc.id)}${flags}<div class="meta"><span class="who">Owners: ${people(r, rfc.owners)}</span>${rfc.tags.length ? `<span>Tags: ${tagLinks(r, rfc.tags)}</span>` : ''}</div></li>`;

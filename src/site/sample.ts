@@ -87,7 +87,7 @@ const CODE: [string, string][] = [
   ],
   [
     'typescript',
-    "export async function load(id: string): Promise<Record<string, number>> {\n  const res = await fetch(`/api/${id}`);\n  if (!res.ok) throw new Error('failed');\n  return res.json();\n}",
+    "export async function load(id: string): Promise<Record<string, number>> {\n  const res = await fetch('/api/' + id);\n  if (!res.ok) throw new Error('failed');\n  return res.json();\n}",
   ],
   [
     'python',

@@ -107,4 +107,13 @@ describe('runner contract on the simulator', () => {
     expect(again.outputs.published).toBe('false');
     expect(await branchFiles('pages')).toEqual(files);
   });
+
+  it('refuses a publish-dir that would replace the workspace', async () => {
+    const r = await runStep(step({ command: 'publish', 'publish-branch': '', 'publish-dir': '.' }));
+    expect(r.exitCode).toBe(1);
+    expect(r.commands.filter((c) => c.command === 'error').map((c) => c.message)).toEqual([
+      'input "publish-dir" is ".", which contains the workspace or "site-dir": name a directory of its own, e.g. "public"',
+    ]);
+    expect(await readdir(workspace)).toContain('cache-artifacts');
+  });
 });

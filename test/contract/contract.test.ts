@@ -400,6 +400,38 @@ describe('contents, raw, git data, commits', () => {
   });
 });
 
+describe('git refs', () => {
+  it('lists refs and filters them by prefix', async () => {
+    const all = await f.admin.call<{ ref: string }[]>(
+      repoCall(f, { method: 'GET', template: '/repos/{owner}/{repo}/git/refs', expect: 200 }),
+    );
+    expect(all.data.map((r) => r.ref)).toContain('refs/heads/main');
+    await f.admin.call({
+      method: 'GET',
+      template: '/repos/{owner}/{repo}/git/refs',
+      path: { owner: 'acme', repo: 'nope' },
+      expect: 404,
+    });
+    const heads = await f.admin.call<{ ref: string }[]>(
+      repoCall(f, {
+        method: 'GET',
+        template: '/repos/{owner}/{repo}/git/refs/{ref}',
+        path: { ref: 'heads/main' },
+        expect: 200,
+      }),
+    );
+    expect(heads.data.map((r) => r.ref)).toEqual(['refs/heads/main']);
+    await f.admin.call(
+      repoCall(f, {
+        method: 'GET',
+        template: '/repos/{owner}/{repo}/git/refs/{ref}',
+        path: { ref: 'heads/no-such' },
+        expect: 404,
+      }),
+    );
+  });
+});
+
 describe('branches and collaborators', () => {
   it('lists, gets, creates and deletes branches', async () => {
     await f.alice.call(

@@ -42,8 +42,25 @@ function completePull(): Record<string, unknown> {
     title: 't',
     updated_at: '2026-01-01T00:00:00Z',
     url: 'u',
-    user: null,
+    user: sampleUser(),
   };
+}
+
+/** A User with every property set to a value of its type. */
+function sampleUser(): Record<string, unknown> {
+  const props = spec.doc.definitions.User?.properties as Record<string, { type?: string; format?: string }>;
+  return Object.fromEntries(
+    Object.entries(props).map(([k, p]) => [
+      k,
+      p.type === 'integer'
+        ? 0
+        : p.type === 'boolean'
+          ? false
+          : p.format === 'date-time'
+            ? '2026-01-01T00:00:00Z'
+            : '',
+    ]),
+  );
 }
 
 describe('contract spec checks', () => {

@@ -313,4 +313,21 @@ describe('end to end on the simulator', { timeout: 240_000 }, () => {
       'true',
     );
   });
+  it('a command the commenter may not run gets one reply with the reason and the usage', async () => {
+    const guest = await sim.createUser('guest');
+    tokens.guest = guest.token;
+    const before = delivered.length;
+    await api('POST', `/repos/{owner}/{repo}/issues/${issue}/comments`, 'guest', { body: `/rfc graduate ${SLUG}` });
+    await record(pump());
+    const reply = async () =>
+      (await comments(issue)).filter((c) => c.user.login === 'rfc-bot' && c.body.startsWith('@guest'));
+    const replies = await reply();
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.body).toContain(`@guest \`/rfc graduate ${SLUG}\`: not done: denied`);
+    expect(replies[0]!.body).toContain('Usage: `/rfc graduate [slug]`');
+    for (const ev of delivered.slice(before)) await record(dispatch(join(clone, '.github', 'workflows'), ev, world));
+    await record(pump());
+    expect(await reply()).toHaveLength(1);
+    expect((await allPulls()).filter((p) => p.head.ref.startsWith('graduate'))).toEqual([]);
+  });
 });

@@ -80,9 +80,13 @@ function typeMatches(spec: { types?: string[] } | null | undefined, action: unkn
   return spec.types.includes(normalized);
 }
 
-/** Runs every job of every workflow in `dir` that `event` triggers. */
+/**
+ * Runs every job of every workflow in `dir` that `event` triggers. The workflows run at the
+ * same time, as on Gitea (where `concurrency:` is ignored before 1.26), so the jobs must
+ * tolerate each other's writes.
+ */
 export async function dispatch(dir: string, event: RunEvent, world: World): Promise<JobRecord[]> {
-  const out: JobRecord[] = [];
+  const runs: Promise<JobRecord>[] = [];
   for (const file of (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort()) {
     const wf = parse(await readFile(join(dir, file), 'utf8')) as WorkflowFile;
     for (const trigger of triggerNames(event.name)) {
@@ -92,11 +96,11 @@ export async function dispatch(dir: string, event: RunEvent, world: World): Prom
       );
       const inputs = trigger === 'workflow_dispatch' ? { ...defaults, ...event.inputs } : {};
       for (const [jobName, job] of Object.entries(wf.jobs)) {
-        out.push(await runJob({ file, jobName, job, trigger, event, inputs, world }));
+        runs.push(runJob({ file, jobName, job, trigger, event, inputs, world }));
       }
     }
   }
-  return out;
+  return Promise.all(runs);
 }
 
 async function runJob(a: {

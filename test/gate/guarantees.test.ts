@@ -103,3 +103,30 @@ describe('crash window: every write performed, every response dropped', () => {
     expect(await snapshot(f.admin)).toEqual(s1);
   });
 });
+
+describe('three concurrent runs of one command, each with its own audit log, leave one effect', () => {
+  let f: Fixture;
+  beforeAll(async () => {
+    f = await startFixture();
+  }, 30_000);
+  afterAll(async () => f.close());
+
+  test.each(OP_NAMES.map((op) => [op]))('%s', async (op) => {
+    const command = sampleCommands('concurrent')[op];
+    const s0 = counts(await snapshot(f.admin));
+    const remove = f.sim.faults.add({ method: 'GET', latencyMs: 15 });
+    let acks: Awaited<ReturnType<typeof runGate>>[];
+    try {
+      acks = await Promise.all(
+        [1, 2, 3].map(async (n) =>
+          runGate(command, f.deps({ auditDir: await mkdtemp(join(f.auditDir, `c${n}-`)) })),
+        ),
+      );
+    } finally {
+      remove();
+    }
+    expect(acks.map((a) => a.success)).toEqual([true, true, true]);
+    expect(new Set(acks.map((a) => a.number)).size).toBe(1);
+    expect(delta(s0, counts(await snapshot(f.admin)))).toEqual(DELTAS[op]);
+  });
+});

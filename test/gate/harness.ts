@@ -2,12 +2,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Entry, serializeEntry } from '../../src/entry/index.ts';
+import { classifyBranch, type Entry, serializeEntry } from '../../src/entry/index.ts';
 import type { Command, GateDeps, OpName } from '../../src/gate/index.ts';
 import { GiteaClient } from '../../src/gitea/client.ts';
 import { type SimHandle, startSimulator } from '../../src/sim/index.ts';
 
 export const META = 'rfcs/meta';
+/** Every entry slug the fixture and the sample commands create. */
+const ENTRY_SLUGS = ['claimme', 'fresh', 'gone', 'grad', 'intro', 'live'];
 export const RFC_REPO = 'rfcs/rfc-0001';
 
 /** One recorded outgoing request. */
@@ -324,19 +326,19 @@ export async function snapshot(admin: GiteaClient): Promise<Snap> {
       .map((b) => b.name)
       .sort();
     for (const branch of snap.branches[full]!) {
-      for (const path of [
-        'RFC.md',
-        ...(full === META
-          ? [
-              'rfcs/intro.md',
-              'rfcs/claimme.md',
-              'rfcs/grad.md',
-              'rfcs/gone.md',
-              'rfcs/live.md',
-              'rfcs/fresh.md',
-            ]
-          : []),
-      ]) {
+      // RFC.md on an RFC repo's main; on the meta repo every entry on main, else the one its branch names.
+      const slug = classifyBranch(branch).slug;
+      const paths =
+        full !== META
+          ? branch === 'main'
+            ? ['RFC.md']
+            : []
+          : branch === 'main'
+            ? ENTRY_SLUGS.map((s) => `rfcs/${s}.md`)
+            : slug
+              ? [`rfcs/${slug}.md`]
+              : [];
+      for (const path of paths) {
         try {
           const f = await admin.request<{ content: string }>(
             'GET',

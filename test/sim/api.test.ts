@@ -260,6 +260,38 @@ describe('branches, trees and commits', () => {
     expect(events[0]!.payload).toMatchObject({ ref: 'topic/a', ref_type: 'branch', pusher_type: 'user' });
   });
 
+  it('lists branches newest head commit first, then by name, like Gitea', async () => {
+    await call(sim, 'POST', '/orgs/acme/repos', { body: { name: 'branchorder', auto_init: true } });
+    await call(sim, 'POST', '/repos/acme/branchorder/branches', { body: { new_branch_name: 'a-same' } });
+    const dated = (branch: string, date: string) =>
+      call(sim, 'POST', '/repos/acme/branchorder/contents', {
+        body: {
+          new_branch: branch,
+          dates: { author: date, committer: date },
+          files: [{ operation: 'create', path: `${branch}.md`, content: b64(branch) }],
+        },
+      });
+    expectStatus(await dated('future', '2099-01-01T00:00:00Z'), 201);
+    expectStatus(await dated('past', '2001-01-01T00:00:00Z'), 201);
+    const list = expectStatus(await call(sim, 'GET', '/repos/acme/branchorder/branches'), 200);
+    expect(list.body.map((b: { name: string }) => b.name)).toEqual(['future', 'a-same', 'main', 'past']);
+    expect(list.headers.get('x-total-count')).toBe('4');
+  });
+
+  it('lists git refs by prefix and 404s for an unknown one', async () => {
+    const heads = expectStatus(await call(sim, 'GET', '/repos/acme/branchorder/git/refs/heads'), 200);
+    expect(heads.body.map((r: { ref: string }) => r.ref)).toEqual([
+      'refs/heads/a-same',
+      'refs/heads/future',
+      'refs/heads/main',
+      'refs/heads/past',
+    ]);
+    const one = expectStatus(await call(sim, 'GET', '/repos/acme/branchorder/git/refs/heads/main'), 200);
+    expect(one.body[0].object.type).toBe('commit');
+    expect(one.body[0].url).toBe(`${sim.url}/api/v1/repos/acme/branchorder/git/refs/heads/main`);
+    expect((await call(sim, 'GET', '/repos/acme/branchorder/git/refs/tags')).status).toBe(404);
+  });
+
   it('pages a recursive tree with per_page and truncated', async () => {
     await call(sim, 'POST', '/orgs/acme/repos', { body: { name: 'treepaging', auto_init: true } });
     await call(sim, 'POST', '/repos/acme/treepaging/contents', {
@@ -314,6 +346,24 @@ describe('branches, trees and commits', () => {
     const one = expectStatus(await call(sim, 'GET', `/repos/acme/hist/git/commits/${all.body[0].sha}`), 200);
     expect(one.body.files).toEqual([{ filename: 'f.txt', status: 'modified' }]);
     expect(one.body.stats).toEqual({ additions: 1, deletions: 1, total: 2 });
+  });
+});
+
+describe('repos', () => {
+  it('edits description, visibility and default branch', async () => {
+    await call(sim, 'POST', '/orgs/acme/repos', { body: { name: 'editme', auto_init: true } });
+    await call(sim, 'POST', '/repos/acme/editme/branches', { body: { new_branch_name: 'trunk' } });
+    expect(
+      (await call(sim, 'PATCH', '/repos/acme/editme', { body: { default_branch: 'nope' } })).status,
+    ).toBe(404);
+    const r = expectStatus(
+      await call(sim, 'PATCH', '/repos/acme/editme', {
+        body: { description: 'new', private: true, default_branch: 'trunk' },
+      }),
+      200,
+    );
+    expect([r.body.description, r.body.private, r.body.default_branch]).toEqual(['new', true, 'trunk']);
+    expect((await call(sim, 'GET', '/repos/acme/editme', { token: null })).status).toBe(404);
   });
 });
 

@@ -61,7 +61,7 @@ beforeAll(async () => {
     const path = decodeURIComponent((req.url ?? '').split('?')[0]!);
     const rel = path.startsWith(prefix) ? path.slice(prefix.length) || 'index.html' : null;
     const target = rel === null ? null : resolve(out, rel);
-    if (!target || !target.startsWith(`${out}/`) || !existsSync(target)) {
+    if (!target?.startsWith(`${out}/`) || !existsSync(target)) {
       res.writeHead(404).end();
       return;
     }

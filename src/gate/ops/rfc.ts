@@ -542,8 +542,13 @@ export const graduateRfc = defineOp<{ slug: string }>({
   },
 });
 
-async function usedIds(ctx: OpContext): Promise<Set<number>> {
+/** The ids every entry holds, and a fresh read of the entry of `slug` (a racing run may have graduated it since the plan). */
+async function usedIds(
+  ctx: OpContext,
+  slug: string,
+): Promise<{ ids: Set<number>; ours: StoredEntry | null }> {
   const repo = ctx.metaRepo;
+  let ours: StoredEntry | null = null;
   let listing: { type: string; name: string; path: string }[];
   try {
     listing = (
@@ -552,7 +557,7 @@ async function usedIds(ctx: OpContext): Promise<Set<number>> {
       })
     ).data;
   } catch (e) {
-    if (isStatus(e, 404)) return new Set();
+    if (isStatus(e, 404)) return { ids: new Set(), ours };
     throw e;
   }
   const ids = new Set<number>();
@@ -561,23 +566,30 @@ async function usedIds(ctx: OpContext): Promise<Set<number>> {
     const file = await ctx.readFile(repo, item.path, null);
     if (!file) continue;
     const parsed = parseEntry(file.text, { path: item.path });
+    if (parsed.ok && item.path === entryPath(slug))
+      ours = { entry: parsed.entry, sha: file.sha, path: item.path };
     // An entry that does not parse may still hold an id; reading it from the raw text keeps the
     // id from being handed out twice.
     const id = parsed.ok ? parsed.entry.id : Number(/^id:\s*(\d+)\s*$/m.exec(file.text)?.[1] ?? Number.NaN);
     if (id !== null && Number.isSafeInteger(id)) ids.add(id);
   }
-  return ids;
+  return { ids, ours };
 }
 
-async function graduate(ctx: OpContext, stored: StoredEntry): Promise<OpOutcome> {
+async function graduate(ctx: OpContext, planned: StoredEntry): Promise<OpOutcome> {
   const bot = ctx.botGitea;
   if (!bot)
     throw new GateRefusedError(
       'graduate_rfc needs a bot token ("--bot-token" / the "bot-token" input): the job token cannot create repos',
     );
   const meta = ctx.metaRepo;
+  ctx.touch({ kind: 'entry', repo: meta, slug: planned.entry.slug });
+  const { ids, ours } =
+    planned.entry.state === 'super-draft'
+      ? await usedIds(ctx, planned.entry.slug)
+      : { ids: new Set<number>(), ours: null };
+  const stored = ours ?? planned;
   const { entry } = stored;
-  ctx.touch({ kind: 'entry', repo: meta, slug: entry.slug });
   if (entry.state === 'active' && entry.repo) {
     return {
       url: ctx.webUrl(entry.repo),
@@ -588,7 +600,6 @@ async function graduate(ctx: OpContext, stored: StoredEntry): Promise<OpOutcome>
   requireState(stored, ['super-draft'], 'graduate_rfc');
   const owner = ctx.config.rfcRepoOwner ?? ctx.meta.owner;
   const tag = graduationTag(meta, entry.slug);
-  const ids = await usedIds(ctx);
   let id = 0;
   let repo: GiteaRepo | null = null;
   // A repo made by this very request has only the auto-init README: no RFC.md to look for.

@@ -53,7 +53,14 @@ export function register(core: SimCore): void {
     '/repos/{owner}/{repo}/branches',
     async (ctx) => {
       const { repo, permission } = ctx.requireRepo(ctx.params.owner!, ctx.params.repo!);
-      const branches = await core.git.branches(core.git.pathOf(repo.owner, repo.name));
+      const gitDir = core.git.pathOf(repo.owner, repo.name);
+      const withTime = [];
+      for (const [name, sha] of await core.git.branches(gitDir)) {
+        withTime.push({ name, sha, when: (await core.git.readCommit(gitDir, sha))?.committer.when ?? 0 });
+      }
+      // Gitea lists branches by "commit_time DESC, name ASC" (models/git/branch_list.go).
+      withTime.sort((a, b) => b.when - a.when || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const branches = withTime.map((x): [string, string] => [x.name, x.sha]);
       const p = ctx.paging();
       const page = [];
       for (const [name, sha] of branches.slice(p.skip, p.skip + p.limit))

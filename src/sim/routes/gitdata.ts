@@ -1,6 +1,6 @@
-/** Git data: trees, blobs, single commits and the commits list. */
-import { apiCommit, resolveRef } from '../refs.ts';
-import { ApiError, type SimCore } from '../server.ts';
+/** Git data: refs, trees, blobs, single commits and the commits list. */
+import { apiCommit, escapePath, resolveRef } from '../refs.ts';
+import { ApiError, type Ctx, type SimCore } from '../server.ts';
 import { queryBool } from './util.ts';
 
 /** Gitea's `setting.API.DefaultGitTreesPerPage`. */
@@ -66,6 +66,31 @@ export function register(core: SimCore): void {
     },
     { scope: 'repository' },
   );
+
+  /** Gitea's `getGitRefs`: every ref under `refs/<filter>`, 404 when none (routers/api/v1/repo/git_ref.go). */
+  const refs = async (ctx: Ctx) => {
+    const { repo } = ctx.requireRepo(ctx.params.owner!, ctx.params.repo!);
+    const gitDir = core.git.pathOf(repo.owner, repo.name);
+    const api = `${core.baseUrl}/api/v1/repos/${repo.owner}/${repo.name}`;
+    const prefix = `refs/${ctx.params.ref ?? ''}`;
+    const out = [];
+    const all = [...(await core.git.listRefs(gitDir)).entries()].sort((a, b) =>
+      a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0,
+    );
+    for (const [ref, sha] of all) {
+      if (!ref.startsWith(prefix)) continue;
+      const type = (await core.git.readRaw(gitDir, sha))?.type ?? 'commit';
+      out.push({
+        object: { sha, type, url: `${api}/git/${type}s/${sha}` },
+        ref,
+        url: `${api}/git/${escapePath(ref)}`,
+      });
+    }
+    if (out.length === 0) throw new ApiError(404, "The target couldn't be found.");
+    return { status: 200, body: out };
+  };
+  router.add('GET', '/repos/{owner}/{repo}/git/refs', refs, { scope: 'repository' });
+  router.add('GET', '/repos/{owner}/{repo}/git/refs/{ref}', refs, { scope: 'repository' });
 
   router.add(
     'GET',

@@ -592,12 +592,12 @@ function createComment(t: Tracker, ctx: Ctx): Reply {
   const next = { ...issue, comments: issue.comments + 1, updatedAt: when };
   t.saveIssue(next);
   const current = t.touchRepo(repo, when);
-  const permission = t.store.permission(current, user);
+  // services/webhook/notifier.go renders the repository with owner access in hook payloads.
   recordIssueCommentEvent(t.core.events, {
     action: 'created',
     issue: t.apiIssue(current, next),
     comment: t.apiComment(current, next, comment),
-    repository: t.apiRepo(current, permission),
+    repository: t.apiRepo(current, 'admin'),
     sender: apiUser(t.core.baseUrl, user),
     isPull: next.isPull,
   });
@@ -617,7 +617,7 @@ export function recordIssueChange(
   recordIssueEvent(t.core.events, {
     action,
     issue: t.apiIssue(current, issue),
-    repository: t.apiRepo(current, t.store.permission(current, sender)),
+    repository: t.apiRepo(current, 'admin'),
     sender: apiUser(t.core.baseUrl, sender),
     changes,
   });

@@ -158,6 +158,36 @@ describe('pull requests', () => {
     expect(res.data.number).toBe(pr.number);
   });
 
+  it('assigns on create; an unknown assignee is 422 and creates nothing', async () => {
+    await f.commit({ branch: 'feature-assign', path: 'as.md', text: 'a\n' });
+    await f.alice.call(
+      repoCall(f, {
+        method: 'POST',
+        template: '/repos/{owner}/{repo}/pulls',
+        body: { head: 'feature-assign', base: 'main', title: 'x', assignees: ['nobody'] },
+        expect: 422,
+      }),
+    );
+    await f.admin.call(
+      repoCall(f, {
+        method: 'GET',
+        template: '/repos/{owner}/{repo}/pulls/{base}/{head}',
+        path: { base: 'main', head: 'feature-assign' },
+        expect: 404,
+      }),
+    );
+    const pr = await f.alice.call<Pull & { assignees: { login: string }[] }>(
+      repoCall(f, {
+        method: 'POST',
+        template: '/repos/{owner}/{repo}/pulls',
+        body: { head: 'feature-assign', base: 'main', title: 'Assigned', assignees: ['alice'] },
+        expect: 201,
+      }),
+    );
+    expect(pr.data.assignees.map((a) => a.login)).toEqual(['alice']);
+    expect(pullEvents(pr.data.number).map((e) => e.action)).toEqual(['opened', 'assigned']);
+  });
+
   it('answers 404 for missing branches and 422 for head equal to base', async () => {
     await f.alice.call(
       repoCall(f, {
@@ -397,6 +427,127 @@ describe('pull requests', () => {
     );
     expect(commit.data.parents.map((p) => p.sha)).toEqual([mainBefore, pr.head.sha]);
     expect(pullEvents(pr.number).filter((e) => e.action === 'closed')).toHaveLength(1);
+  });
+
+  it('rebases onto main and fast-forwards it (Do: rebase)', async () => {
+    const head = await f.commit({ branch: 'feature-rebase', path: 'rebase.md', text: 'r\n' });
+    await f.commit({ branch: 'main', path: 'main-moved.md', text: 'm\n' });
+    const mainBefore = await branchSha('main');
+    const pr = await openPull('feature-rebase', 'Rebase me');
+    await f.alice.call(
+      repoCall(f, {
+        method: 'POST',
+        template: '/repos/{owner}/{repo}/pulls/{index}/merge',
+        path: { index: pr.number },
+        body: { Do: 'rebase', head_commit_id: head },
+        expect: 200,
+      }),
+    );
+    const mainAfter = await branchSha('main');
+    const commit = await f.admin.call<{ parents: { sha: string }[]; commit: { message: string } }>(
+      repoCall(f, {
+        method: 'GET',
+        template: '/repos/{owner}/{repo}/git/commits/{sha}',
+        path: { sha: mainAfter },
+        expect: 200,
+      }),
+    );
+    expect(commit.data.parents.map((p) => p.sha)).toEqual([mainBefore]);
+    expect(mainAfter).not.toBe(head);
+    expect(await getPull(pr.number)).toMatchObject({
+      merged: true,
+      merge_commit_sha: mainAfter,
+      head: { sha: head },
+    });
+  });
+
+  it('deletes the head branch after merge when asked, unless another open pull uses it', async () => {
+    await f.commit({ branch: 'feature-del', path: 'del.md', text: 'd\n' });
+    const pr = await openPull('feature-del', 'Delete after');
+    await f.alice.call(
+      repoCall(f, {
+        method: 'POST',
+        template: '/repos/{owner}/{repo}/pulls/{index}/merge',
+        path: { index: pr.number },
+        body: { Do: 'merge', delete_branch_after_merge: true },
+        expect: 200,
+      }),
+    );
+    await f.admin.call(
+      repoCall(f, {
+        method: 'GET',
+        template: '/repos/{owner}/{repo}/branches/{branch}',
+        path: { branch: 'feature-del' },
+        expect: 404,
+      }),
+    );
+    const after = await getPull(pr.number);
+    expect(after.head).toMatchObject({ ref: `refs/pull/${pr.number}/head`, sha: pr.head.sha });
+    const deletes = f.sim.events
+      .list()
+      .filter((e) => e.name === 'delete' && (e.payload as { ref: string }).ref === 'feature-del');
+    expect(deletes).toHaveLength(1);
+  });
+
+  it('retargets the base with an edited event, 409 when that pull already exists', async () => {
+    await f.commit({ branch: 'feature-base', path: 'base.md', text: 'b\n' });
+    await f.admin.call(
+      repoCall(f, {
+        method: 'POST',
+        template: '/repos/{owner}/{repo}/branches',
+        body: { new_branch_name: 'release', old_branch_name: 'main' },
+        expect: 201,
+      }),
+    );
+    await f.admin.call(
+      repoCall(f, {
+        method: 'POST',
+        template: '/repos/{owner}/{repo}/branches',
+        body: { new_branch_name: 'release2', old_branch_name: 'main' },
+        expect: 201,
+      }),
+    );
+    const pr = await openPull('feature-base', 'Retarget');
+    await openPull('feature-base', 'Other target', 'release2');
+    const moved = await f.alice.call<Pull>(
+      repoCall(f, {
+        method: 'PATCH',
+        template: '/repos/{owner}/{repo}/pulls/{index}',
+        path: { index: pr.number },
+        body: { base: 'release' },
+        expect: 201,
+      }),
+    );
+    expect(moved.data.base.ref).toBe('release');
+    expect(pullEvents(pr.number).map((e) => e.action)).toEqual(['opened', 'edited']);
+    await f.alice.call(
+      repoCall(f, {
+        method: 'PATCH',
+        template: '/repos/{owner}/{repo}/pulls/{index}',
+        path: { index: pr.number },
+        body: { base: 'release2' },
+        expect: 409,
+      }),
+    );
+  });
+
+  it.each([
+    ['a work-in-progress title', 'WIP: not yet', 'merge'],
+    ['an unsupported merge style', 'Fast forward me', 'fast-forward-only'],
+  ])('refuses %s with 405', async (_, title, style) => {
+    const branch = `feature-405-${style}`;
+    await f.commit({ branch, path: `${branch}.md`, text: 'w\n' });
+    const pr = await openPull(branch, title);
+    expect(pr.mergeable).toBe(!title.startsWith('WIP'));
+    await f.alice.call(
+      repoCall(f, {
+        method: 'POST',
+        template: '/repos/{owner}/{repo}/pulls/{index}/merge',
+        path: { index: pr.number },
+        body: { Do: style },
+        expect: 405,
+      }),
+    );
   });
 
   it('reports conflicts as not mergeable and refuses the merge with 405', async () => {

@@ -18,6 +18,7 @@ import {
   objectBody,
   type PullRecord,
   readEdit,
+  resolveAssignees,
   Tracker,
 } from './issues.ts';
 
@@ -159,11 +160,13 @@ export class Pulls {
     const issue = this.t.issue(current.id, index);
     const pull = this.t.pull(current.id, index);
     if (!issue || !pull) return;
-    const permission = this.core.store.permission(current, sender);
+    // services/webhook/notifier.go renders the pull for no doer and the repository as its owner.
     recordPullRequestEvent(this.core.events, {
       action,
-      pull: await this.apiPull(current, issue, pull, permission, { stats: false }),
-      repository: this.t.apiRepo(current, permission),
+      pull: await this.apiPull(current, issue, pull, this.core.store.permission(current, null), {
+        stats: false,
+      }),
+      repository: this.t.apiRepo(current, 'admin'),
       sender: apiUser(this.core.baseUrl, sender),
       changes,
     });
@@ -294,6 +297,9 @@ async function createPull(p: Pulls, ctx: Ctx): Promise<Reply> {
   // parseCompareInfo answers 404 when either branch is missing.
   if (!headSha || !baseSha) throw new ApiError(404, NOT_FOUND);
   const trial = await trialMerge(gitDir, baseSha, headSha);
+  // CreatePullRequest resolves assignees before writing anything: unknown ones are 422.
+  const requested = readEdit(body).assignees ?? [];
+  const assignees = resolveAssignees(p.core.store, repo, requested);
 
   const existing = p.t
     .pulls()
@@ -350,12 +356,6 @@ async function createPull(p: Pulls, ctx: Ctx): Promise<Reply> {
   p.core.git.invalidateRefs(gitDir);
   p.t.touchRepo(repo, when);
   await p.record('opened', repo, index, user);
-  const single = body.assignee;
-  const assignees = Array.isArray(body.assignees)
-    ? (body.assignees as string[])
-    : typeof single === 'string' && single !== ''
-      ? [single]
-      : [];
   let current = issue;
   if (assignees.length > 0) {
     current = await applyIssueEdit(p.t, {
@@ -462,7 +462,8 @@ async function mergePullRoute(p: Pulls, ctx: Ctx): Promise<Reply> {
   if (isWorkInProgress(found.issue.title)) throw new ApiError(405, 'Work in progress PRs cannot be merged');
   const pull = await p.refresh(repo, found.pull);
   if (pull.status === 'conflict') throw new ApiError(405, 'Please try again later');
-  if (doRaw !== 'merge' && doRaw !== 'squash') {
+  // fast-forward-only and manually-merged are not simulated: the style counts as not allowed.
+  if (!['merge', 'squash', 'rebase', 'rebase-merge'].includes(doRaw)) {
     throw new ApiError(405, `${doRaw} is not allowed an allowed merge style for this repository`);
   }
   const style = doRaw as MergeStyle;

@@ -1,4 +1,4 @@
-/** Repositories: get, create in an org or for the user, list an org's repos. */
+/** Repositories: get, edit (description, private, default branch), create in an org or for the user, list an org's repos. */
 import { createRepository } from '../repo-writes.ts';
 import { ApiError, type Ctx, type SimCore } from '../server.ts';
 import { apiRepo } from '../shapes.ts';
@@ -13,6 +13,33 @@ export function register(core: SimCore): void {
     (ctx) => {
       const { repo, permission } = ctx.requireRepo(ctx.params.owner!, ctx.params.repo!);
       return { status: 200, body: apiRepo(core.baseUrl, store, repo, permission) };
+    },
+    { scope: 'repository' },
+  );
+
+  router.add(
+    'PATCH',
+    '/repos/{owner}/{repo}',
+    async (ctx) => {
+      const { repo } = ctx.requireRepo(ctx.params.owner!, ctx.params.repo!, 'admin');
+      const b = bodyObject(ctx.body);
+      const next = { ...repo };
+      const description = b.description;
+      if (description !== undefined && description !== null) next.description = str(b, 'description') ?? '';
+      const priv = bool(b, 'private');
+      if (priv !== undefined) next.private = priv;
+      const branch = str(b, 'default_branch');
+      if (branch !== undefined && branch !== repo.defaultBranch) {
+        const gitDir = core.git.pathOf(repo.owner, repo.name);
+        // Gitea only switches to an existing branch (services/repository/branch.go SetRepoDefaultBranch).
+        if (!repo.empty && !(await core.git.listRefs(gitDir)).has(`refs/heads/${branch}`)) {
+          throw new ApiError(404, `branch does not exist [name: ${branch}]`);
+        }
+        await core.git.setHead(gitDir, branch);
+        next.defaultBranch = branch;
+      }
+      store.saveRepo(next);
+      return { status: 200, body: apiRepo(core.baseUrl, store, next, store.permission(next, ctx.user)) };
     },
     { scope: 'repository' },
   );
