@@ -51,7 +51,8 @@ async function once(indexJs: string, tmp: string): Promise<Sample> {
     child.on('error', reject);
     child.on('close', () => resolve());
   });
-  if (first < 0) throw new Error(`"${indexJs}" printed nothing: build it with "npm run build" or pass --dist`);
+  if (first < 0)
+    throw new Error(`"${indexJs}" printed nothing: build it with "npm run build" or pass --dist`);
   return { firstOutputMs: first, exitMs: performance.now() - started };
 }
 

@@ -117,7 +117,8 @@ export async function runPublish(options: ActionOptions, deps: ActionDeps): Prom
   if (options.publishDir) {
     const target = inWorkspace(options, options.publishDir);
     // The directory is replaced whole: never one that holds the workspace or the built site.
-    const holds = (inner: string) => !relative(target, inner).startsWith('..') && !isAbsolute(relative(target, inner));
+    const holds = (inner: string) =>
+      !relative(target, inner).startsWith('..') && !isAbsolute(relative(target, inner));
     if (holds(options.workspace) || holds(outDir)) {
       throw new Error(
         `input "publish-dir" is "${options.publishDir}", which contains the workspace or "site-dir": name a directory of its own, e.g. "public"`,

@@ -113,7 +113,8 @@ export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
   const state: RunState = { wrote: false, uncertain: false, touched: [], actorName: null };
   const now = deps.clock.now();
   let intent = false;
-  for (let attempt = 1; ; attempt++) {
+  let result: Ack | null = null;
+  for (let attempt = 1; result === null; attempt++) {
     const ctx = new OpContext(deps.gitea, deps.botGitea, command, key, now, config, state, sleep);
     try {
       const plan = await OPS[op].plan(ctx, command.payload);
@@ -152,7 +153,7 @@ export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
         [row('success', { number: ack.number, url: ack.url, message: outcome.message })],
         sleep,
       );
-      return await refreshAfter(ack);
+      result = ack;
     } catch (e) {
       if (e instanceof GateDeniedError) {
         await appendAudit(
@@ -180,4 +181,5 @@ export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
       throw e;
     }
   }
+  return refreshAfter(result);
 }

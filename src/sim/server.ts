@@ -179,6 +179,21 @@ export function authenticate(store: Store, headers: IncomingHttpHeaders, query: 
   return none;
 }
 
+/**
+ * Gitea's `sudo` (query) / `Sudo` (header): a site admin acts as another user
+ * (services/auth/sudo.go): 403 for non-admins, 404 for an unknown user.
+ */
+function sudo(store: Store, auth: Auth, headers: IncomingHttpHeaders, query: URLSearchParams): Auth {
+  if (auth.invalid) throw new ApiError(401, 'user does not exist or the token is invalid');
+  const header = headers.sudo;
+  const as = query.get('sudo') ?? (typeof header === 'string' ? header : null);
+  if (!as || !auth.user) return auth;
+  if (!auth.user.isAdmin) throw new ApiError(403, 'Only administrators allowed to sudo.');
+  const user = store.userByLogin(as);
+  if (!user) throw new ApiError(404, `user does not exist [name: ${as}]`);
+  return { ...auth, user };
+}
+
 /** Whether a token's scopes allow `level` access to `category` (`all` and `write:` imply `read:`). */
 export function tokenAllows(
   token: TokenRecord | null,
@@ -300,8 +315,12 @@ export class SimServer {
     }
     let reply: Reply;
     try {
-      const auth = authenticate(this.core.store, req.headers, url.searchParams);
-      if (auth.invalid) throw new ApiError(401, 'user does not exist or the token is invalid');
+      const auth = sudo(
+        this.core.store,
+        authenticate(this.core.store, req.headers, url.searchParams),
+        req.headers,
+        url.searchParams,
+      );
       let body: unknown;
       if (raw.length > 0) {
         try {

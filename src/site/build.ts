@@ -5,8 +5,8 @@
  * rewrites only files whose bytes changed.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFile, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFile, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { readArtifact as defaultReadArtifact, stableJson } from '../cache/artifact.ts';
 import type { Artifact, IdeaRecord, RfcRecord } from '../cache/model.ts';
 import { API_VERSION, type ApiRfcList, apiRfc, apiSummary, RFC_LIST_SCHEMA, RFC_SCHEMA } from './api.ts';
@@ -97,13 +97,33 @@ function inputHash(record: RfcRecord): string {
   return sha(JSON.stringify(record));
 }
 
-function readManifest(outDir: string): Manifest | null {
+function readManifest(outDir: string): { manifest: Manifest; text: string } | null {
   try {
-    const m = JSON.parse(readFileSync(resolveInside(outDir, MANIFEST), 'utf8')) as Manifest;
-    return m && typeof m.files === 'object' && typeof m.inputs === 'object' ? m : null;
+    const text = readFileSync(resolveInside(outDir, MANIFEST), 'utf8');
+    const m = JSON.parse(text) as Manifest;
+    return m && typeof m.files === 'object' && typeof m.inputs === 'object' ? { manifest: m, text } : null;
   } catch {
     return null;
   }
+}
+
+/** Names of the files in one output directory (one readdir instead of a stat per page). */
+function listing(outDir: string): (path: string) => boolean {
+  const dirs = new Map<string, Set<string>>();
+  return (path: string) => {
+    const cut = path.lastIndexOf('/');
+    const dir = cut < 0 ? '' : path.slice(0, cut);
+    let names = dirs.get(dir);
+    if (!names) {
+      try {
+        names = new Set(readdirSync(resolve(outDir, dir)));
+      } catch {
+        names = new Set();
+      }
+      dirs.set(dir, names);
+    }
+    return names.has(path.slice(cut + 1));
+  };
 }
 
 /** Checks `--base-url` and returns it with a trailing slash (or undefined). */
@@ -169,6 +189,41 @@ function collectPeople(rfcs: RfcRecord[], ideas: IdeaRecord[]): Map<string, Pers
 export async function buildSite(options: SiteOptions, deps: SiteDeps = {}): Promise<SiteBuildResult> {
   const now = deps.now ?? (() => performance.now());
   const started = now();
+  const previous = readManifest(options.outDir);
+  // A first build (or one after a generator change) renders everything: start the helper now so it
+  // boots while the artifact is read, instead of after.
+  const expectFull = previous === null || previous.manifest.generator !== GENERATOR;
+  const early =
+    options.parallel !== false && expectFull && countRfcs(options) >= PARALLEL_MIN
+      ? new RenderHelper()
+      : null;
+  try {
+    return await build(options, deps, { now, started, previous, early });
+  } finally {
+    await early?.close();
+  }
+}
+
+function countRfcs(options: SiteOptions): number {
+  if (options.artifact) return options.artifact.rfcs.length;
+  try {
+    return readdirSync(join(options.cacheDir ?? '', 'rfcs')).length;
+  } catch {
+    return 0;
+  }
+}
+
+async function build(
+  options: SiteOptions,
+  deps: SiteDeps,
+  run: {
+    now: () => number;
+    started: number;
+    previous: ReturnType<typeof readManifest>;
+    early: RenderHelper | null;
+  },
+): Promise<SiteBuildResult> {
+  const { now, started, previous } = run;
   let artifact = options.artifact;
   if (!artifact) {
     if (!options.cacheDir) throw new Error('no artifact: pass "--cache DIR" (the cache-artifacts directory)');
@@ -196,7 +251,7 @@ export async function buildSite(options: SiteOptions, deps: SiteDeps = {}): Prom
   const ideas = [...artifact.ideas].sort((a, b) => a.number - b.number);
   const problems = [...artifact.problems].sort((a, b) => cmp(a.file, b.file));
 
-  const old = readManifest(outDir);
+  const old = previous?.manifest ?? null;
   const settings = sha(
     JSON.stringify([GENERATOR, baseUrl ?? '', giteaBase, meta.metaRepo, meta.defaultBranch]),
   );
@@ -206,7 +261,7 @@ export async function buildSite(options: SiteOptions, deps: SiteDeps = {}): Prom
   let unchanged = 0;
   const dirs = new Set<string>();
 
-  const onDisk = (path: string) => existsSync(resolveInside(outDir, path));
+  const onDisk = listing(outDir);
   const emit = (path: string, content: string) => {
     const hash = sha(content);
     next.files[path] = hash;
@@ -254,7 +309,8 @@ export async function buildSite(options: SiteOptions, deps: SiteDeps = {}): Prom
   for (let i = 0; i < todo.length; i += CHUNK) chunks.push(todo.slice(i, i + CHUNK));
   let nextChunk = 0;
   let threads: 1 | 2 = 1;
-  const helper = options.parallel !== false && todo.length >= PARALLEL_MIN ? new RenderHelper() : null;
+  const wanted = options.parallel !== false && todo.length >= PARALLEL_MIN;
+  const helper = wanted ? (run.early ?? new RenderHelper()) : null;
   try {
     // Chunks go to whoever is free: the worker joins when ready, the main thread never waits for it.
     const helped = (async () => {
@@ -284,7 +340,7 @@ export async function buildSite(options: SiteOptions, deps: SiteDeps = {}): Prom
     }
     await helped;
   } finally {
-    await helper?.close();
+    if (helper !== run.early) await helper?.close();
   }
   const rendered = todo.length;
 
@@ -352,7 +408,7 @@ export async function buildSite(options: SiteOptions, deps: SiteDeps = {}): Prom
     }
   }
   const manifestText = stableJson(next);
-  if (!old || stableJson(old) !== manifestText) {
+  if (previous?.text !== manifestText) {
     mkdirSync(outDir, { recursive: true });
     writeFileSync(resolveInside(outDir, MANIFEST), manifestText);
   }

@@ -116,4 +116,49 @@ describe('runner contract on the simulator', () => {
     ]);
     expect(await readdir(workspace)).toContain('cache-artifacts');
   });
+
+  it('gate answers the slash commands of a recorded issue_comment payload, once', async () => {
+    const [owner, repo] = sim.metaRepo.split('/') as [string, string];
+    const alice = new GiteaClient({ baseUrl: sim.url, token: await sim.createToken('alice') });
+    const issue = await alice.request<{ number: number }>('POST', '/repos/{owner}/{repo}/issues', {
+      path: { owner, repo },
+      body: { title: 'How do I propose?', body: 'Asking for a friend.' },
+    });
+    await alice.request('POST', '/repos/{owner}/{repo}/issues/{index}/comments', {
+      path: { owner, repo, index: issue.data.number },
+      body: { body: 'Thanks!\n/rfc help' },
+    });
+    const recorded = sim.events
+      .list()
+      .filter((e) => e.name === 'issue_comment')
+      .at(-1)!;
+    const gate = () =>
+      runStep(
+        step({ command: 'gate' }, { eventName: 'issue_comment', event: recorded.payload, actor: 'alice' }),
+      );
+    const first = await gate();
+    expect(first.commands.filter((c) => c.command === 'error')).toEqual([]);
+    expect(first.exitCode).toBe(0);
+    const ack = JSON.parse(first.outputs.ack!) as {
+      op: string;
+      success: boolean;
+      prior_execution: boolean;
+      url: string;
+    };
+    expect(ack).toMatchObject({ op: 'add_comment', success: true, prior_execution: false });
+    expect(JSON.parse(first.outputs.acks!)).toEqual([ack]);
+    expect(first.summary).toContain(`](${ack.url})`);
+    const again = await gate();
+    expect(again.exitCode).toBe(0);
+    expect(JSON.parse(again.outputs.ack!)).toMatchObject({
+      op: 'add_comment',
+      success: true,
+      prior_execution: true,
+    });
+    const comments = await admin.paginate<{ body: string; user: { login: string } }>(
+      '/repos/{owner}/{repo}/issues/{index}/comments',
+      { path: { owner, repo, index: issue.data.number } },
+    );
+    expect(comments.filter((c) => c.body.includes('`/rfc help`'))).toHaveLength(1);
+  });
 });

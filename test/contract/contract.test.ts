@@ -148,6 +148,35 @@ describe('repositories', () => {
       body: { name: 'second', auto_init: true },
       expect: 201,
     });
+    const edited = await f.admin.call<{ description: string }>({
+      method: 'PATCH',
+      template: '/repos/{owner}/{repo}',
+      path: { owner: 'acme', repo: 'second' },
+      body: { description: 'edited' },
+      expect: 200,
+    });
+    expect(edited.data.description).toBe('edited');
+    await f.bob.call({
+      method: 'PATCH',
+      template: '/repos/{owner}/{repo}',
+      path: { owner: 'acme', repo: 'second' },
+      body: { description: 'x' },
+      expect: 403,
+    });
+    await f.admin.call({
+      method: 'PATCH',
+      template: '/repos/{owner}/{repo}',
+      path: { owner: 'acme', repo: 'nope' },
+      body: { description: 'x' },
+      expect: 404,
+    });
+    await f.admin.call({
+      method: 'PATCH',
+      template: '/repos/{owner}/{repo}',
+      path: { owner: 'acme', repo: 'second' },
+      body: { private: 'yes' },
+      expect: 422,
+    });
     await f.admin.call({
       method: 'POST',
       template: '/orgs/{org}/repos',

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GiteaClient } from '../../src/gitea/index.ts';
+import { GiteaClient, NotFoundError } from '../../src/gitea/index.ts';
 import { type SimHandle, startSimulator } from '../../src/sim/index.ts';
 import { buildActionDir, ROOT } from '../action/build.ts';
 import { dispatch, type JobRecord, type RunEvent, type World } from './workflows.ts';
@@ -152,8 +152,9 @@ async function branchFile(branch: string, path: string): Promise<string | null> 
       accept: 'text',
     });
     return r.data;
-  } catch {
-    return null;
+  } catch (e) {
+    if (e instanceof NotFoundError) return null;
+    throw e;
   }
 }
 
@@ -171,7 +172,6 @@ beforeAll(async () => {
     giteaUrl: sim.url,
     repository: sim.metaRepo,
     jobToken: tokens[JOB_USER]!,
-    jobActor: JOB_USER,
     secrets: { RFC_BOT_TOKEN: tokens['rfc-bot']! },
     resolveAction,
     nextRunId: () => ++run,
@@ -317,7 +317,9 @@ describe('end to end on the simulator', { timeout: 240_000 }, () => {
     const guest = await sim.createUser('guest');
     tokens.guest = guest.token;
     const before = delivered.length;
-    await api('POST', `/repos/{owner}/{repo}/issues/${issue}/comments`, 'guest', { body: `/rfc graduate ${SLUG}` });
+    await api('POST', `/repos/{owner}/{repo}/issues/${issue}/comments`, 'guest', {
+      body: `/rfc graduate ${SLUG}`,
+    });
     await record(pump());
     const reply = async () =>
       (await comments(issue)).filter((c) => c.user.login === 'rfc-bot' && c.body.startsWith('@guest'));
@@ -325,7 +327,8 @@ describe('end to end on the simulator', { timeout: 240_000 }, () => {
     expect(replies).toHaveLength(1);
     expect(replies[0]!.body).toContain(`@guest \`/rfc graduate ${SLUG}\`: not done: denied`);
     expect(replies[0]!.body).toContain('Usage: `/rfc graduate [slug]`');
-    for (const ev of delivered.slice(before)) await record(dispatch(join(clone, '.github', 'workflows'), ev, world));
+    for (const ev of delivered.slice(before))
+      await record(dispatch(join(clone, '.github', 'workflows'), ev, world));
     await record(pump());
     expect(await reply()).toHaveLength(1);
     expect((await allPulls()).filter((p) => p.head.ref.startsWith('graduate'))).toEqual([]);

@@ -15,9 +15,8 @@ import { condition, type ExprContext, interpolate, type Value } from './expr.ts'
 export interface World {
   giteaUrl: string;
   repository: string;
-  /** the job token (`github.token`) and the user it acts as */
+  /** the job token (`github.token`) */
   jobToken: string;
-  jobActor: string;
   secrets: Record<string, string>;
   /** the directory of the action a full-URL `uses:` names; throws for anything else */
   resolveAction(uses: string): Promise<string>;

@@ -355,3 +355,30 @@ describe('commands named on an RFC repo (config.metaRepo)', () => {
     }
   });
 });
+
+describe('afterWrite', () => {
+  test('runs once after a write with what was touched, never on a replay', async () => {
+    const calls: unknown[] = [];
+    const afterWrite = async (info: { touched: unknown[] }) => {
+      calls.push(info.touched);
+    };
+    const cmd = sampleCommands('after-1').start_edit_branch;
+    const first = await runGate(cmd, { ...f.deps(), afterWrite });
+    await runGate(cmd, { ...f.deps(), afterWrite });
+    expect(calls).toEqual([[{ kind: 'branch', repo: META, branch: first.url!.split('/src/branch/')[1] }]]);
+  });
+
+  test('a failing refresh fails the call but keeps the success in the audit log', async () => {
+    const cmd = sampleCommands('after-2').create_issue;
+    const err = await runGate(cmd, {
+      ...f.deps(),
+      afterWrite: async () => {
+        throw new Error('disk full');
+      },
+    }).catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/create_issue succeeded .* but the cache refresh after it failed/);
+    const rows = (await readAudit(f.auditDir)).filter((r) => r.request === 'after-2');
+    expect(rows.map((r) => r.outcome)).toEqual(['pending', 'success']);
+  });
+});

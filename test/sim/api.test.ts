@@ -112,6 +112,17 @@ describe('auth', () => {
     expect((await call(sim, 'GET', '/repos/acme/meta/collaborators/gitea-admin')).status).toBe(404);
   });
 
+  it('lets a site admin act as another user with sudo, and nobody else', async () => {
+    const carol = await sim.createUser('carol');
+    expect((await call(sim, 'GET', '/user?sudo=carol')).body.login).toBe('carol');
+    const viaHeader = await fetch(`${sim.url}/api/v1/user`, {
+      headers: { authorization: `token ${sim.token}`, sudo: 'carol' },
+    });
+    expect(((await viaHeader.json()) as { login: string }).login).toBe('carol');
+    expect((await call(sim, 'GET', '/user?sudo=nobody')).status).toBe(404);
+    expect((await call(sim, 'GET', '/user?sudo=gitea-admin', { token: carol.token })).status).toBe(403);
+  });
+
   it('creates tokens only with Basic auth and a password', async () => {
     const admin = { authorization: `token ${sim.token}`, 'content-type': 'application/json' };
     expectStatus(
@@ -134,6 +145,8 @@ describe('auth', () => {
     expect(token.sha1.slice(-8)).toBe(token.token_last_eight);
     expect((await call(sim, 'GET', '/user', { token: token.sha1 })).status).toBe(403);
     expect((await fetch(url, { method: 'POST', headers: basic, body })).status).toBe(400);
+    const badScope = JSON.stringify({ name: 'other', scopes: ['write:everything'] });
+    expect((await fetch(url, { method: 'POST', headers: basic, body: badScope })).status).toBe(400);
   });
 });
 

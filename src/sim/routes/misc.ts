@@ -11,6 +11,23 @@ export const GITEA_VERSION = '1.23.8';
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
+/** Gitea's token scopes (models/auth/access_token_scope.go). */
+const SCOPES = new Set([
+  'all',
+  'public-only',
+  ...[
+    'activitypub',
+    'admin',
+    'issue',
+    'misc',
+    'notification',
+    'organization',
+    'package',
+    'repository',
+    'user',
+  ].flatMap((c) => [`read:${c}`, `write:${c}`]),
+]);
+
 function apiToken(t: TokenRecord, withSecret: boolean): Record<string, unknown> {
   return {
     id: t.id,
@@ -94,6 +111,8 @@ export function register(core: SimCore): void {
       if (!Array.isArray(scopes) || scopes.length === 0 || scopes.some((s) => typeof s !== 'string')) {
         throw new ApiError(400, 'access token must have a scope');
       }
+      const unknown = (scopes as string[]).find((s) => !SCOPES.has(s));
+      if (unknown) throw new ApiError(400, `invalid access token scope: ${unknown}`);
       const sha1 = randomBytes(20).toString('hex');
       const t: TokenRecord = {
         id: store.nextSeq('token'),
