@@ -157,10 +157,8 @@ export function register(core: SimCore): void {
 
   const getContents = async (ctx: Ctx) => {
     const { repo } = ctx.requireRepo(ctx.params.owner!, ctx.params.repo!);
-    if (repo.empty) {
-      if (!ctx.params.filepath) return { status: 200, body: [] };
-      throw new ApiError(404, 'GetContentsOrList: repository is empty');
-    }
+    // An empty repository has no commit to read: Gitea's GetContentsOrList answers 404.
+    if (repo.empty) throw new ApiError(404, `object does not exist [id: ${repo.defaultBranch}, rel_path: ]`);
     const ref = await resolveRef(core, repo, ctx.query.get('ref')?.trim());
     const gitDir = core.git.pathOf(repo.owner, repo.name);
     const path = (ctx.params.filepath ?? '')
