@@ -5,7 +5,7 @@
  * incremental rebuild after one RFC changed, and the page weight; writes `bench/results/site.md`.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { readArtifact, serializeArtifact } from '../src/cache/artifact.ts';
 import type { Artifact, RfcRecord } from '../src/cache/model.ts';
@@ -139,11 +139,16 @@ function report(rows: Row[], command: string): string {
     '',
     `Command: \`${command}\``,
     '',
-    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}. Shared with other work, so figures vary by ±30 %.`,
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(
+        ' / ',
+      )} (1/5/15 min) when the run ended. The machine is shared: with a load above the core count every figure is inflated.`,
     '',
     'Floor: render every body with the same Markdown pipeline (markdown-it + highlight.js + anchors + link rewriting), nothing else.',
     'Full build: read the artifact from disk, render, write every page, JSON file, feed and search index into an empty directory.',
-    'Incremental: one RFC file of the artifact changed, then `buildSite` again on the same output.',
+    'No-op rebuild: `buildSite` again with nothing changed. Incremental: one RFC file of the artifact changed, then `buildSite` again on the same output.',
+    'The build renders on the main thread plus one helper worker thread when 200 or more bodies need rendering; the floor uses one thread.',
     'Page weight: the largest HTML page without its rendered body, plus the CSS and the scripts it loads (the search index is data and is listed apart).',
     '',
     '| artifact | RFCs | body KB/RFC | floor ms | full build ms | build ÷ floor | files | no-op rebuild ms | incremental ms (files written) | page weight KB | index.html KB | search index KB |',

@@ -60,7 +60,9 @@ async function main(): Promise<void> {
   const out = join(work, 'cache-artifacts');
   log('sweeping Gitea into the cache artifact ...');
   const sweep = await reconcile({ out, metaRepo: sim.metaRepo, full: true }, { client });
-  log(`  ${sweep.counts.rfcs} RFCs, ${sweep.counts.prs} PRs, ${sweep.counts.problems} problem entries, ${sweep.requests.total} requests`);
+  log(
+    `  ${sweep.counts.rfcs} RFCs, ${sweep.counts.prs} PRs, ${sweep.counts.problems} problem entries, ${sweep.requests.total} requests`,
+  );
   log('building the static site ...');
   const siteDir = join(work, 'site');
   const site = await buildSite({ cacheDir: out, outDir: siteDir });

@@ -16,10 +16,14 @@ describe('npm run demo', () => {
 
   it('seeds the simulator, sweeps, builds the site and reports where they are', async () => {
     dir = await mkdtemp(join(tmpdir(), 'demo-test-'));
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/demo.ts', '--once', '--dir', dir], {
-      cwd: root,
-      timeout: 180_000,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'src/demo.ts', '--once', '--dir', dir],
+      {
+        cwd: root,
+        timeout: 180_000,
+      },
+    );
     const summary = JSON.parse(stdout.trim().split('\n').pop()!) as {
       gitea: string;
       metaRepo: string;

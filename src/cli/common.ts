@@ -1,5 +1,5 @@
 /** Shared pieces of the CLI verbs: usage errors and the Gitea connection options. */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 /** A verb module: parses its own argv slice and returns the process exit code. */
 export interface VerbModule {
@@ -46,7 +46,8 @@ export function resolveConnection(
   const giteaUrl = values['gitea-url'] ?? env.GITEA_URL ?? env.GITHUB_SERVER_URL;
   if (!giteaUrl) throw new CliUsageError('no Gitea URL: pass "--gitea-url" or set GITEA_URL', usage);
   const full = values.repo ?? env.GITHUB_REPOSITORY;
-  if (!full) throw new CliUsageError('no meta repo: pass "--repo OWNER/NAME" or set GITHUB_REPOSITORY', usage);
+  if (!full)
+    throw new CliUsageError('no meta repo: pass "--repo OWNER/NAME" or set GITHUB_REPOSITORY', usage);
   const m = /^([^/\s]+)\/([^/\s]+)$/.exec(full);
   if (!m) throw new CliUsageError(`"--repo" must be OWNER/NAME, got "${full}"`, usage);
   return { giteaUrl, token: values.token ?? env.GITEA_TOKEN, owner: m[1]!, repo: m[2]! };
