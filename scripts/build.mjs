@@ -7,7 +7,7 @@
  *   package.json        {"type":"module"}, so node runs index.js as ESM wherever dist/ is copied
  * The JavaScript is deterministic: the same sources and lockfile give the same bytes.
  */
-import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,7 +65,6 @@ await build({
 });
 
 const sqliteDir = dirname(require.resolve('better-sqlite3/package.json'));
-await copyFile(join(sqliteDir, 'build', 'Release', 'better_sqlite3.node'), join(out, 'better_sqlite3.node'));
 const sqliteVersion = JSON.parse(await readFile(join(sqliteDir, 'package.json'), 'utf8')).version;
 const native = {
   abi: process.versions.modules,
@@ -74,7 +73,15 @@ const native = {
   node: process.versions.node.split('.')[0],
   platform: process.platform,
 };
-await writeFile(join(out, 'native.json'), `${JSON.stringify(native, null, 2)}\n`);
+const nativeJson = `${JSON.stringify(native, null, 2)}\n`;
+const previous = await readFile(join(out, 'native.json'), 'utf8').catch(() => null);
+const addon = join(out, 'better_sqlite3.node');
+// A compiled addon's bytes differ from build to build: keep the shipped one while it is the
+// same version for the same ABI and platform, so a rebuild does not churn a 2 MB binary.
+if (previous !== nativeJson || !(await stat(addon).catch(() => null))) {
+  await copyFile(join(sqliteDir, 'build', 'Release', 'better_sqlite3.node'), addon);
+}
+await writeFile(join(out, 'native.json'), nativeJson);
 await writeFile(join(out, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
 process.stdout.write(
   `built ${out} in ${Math.round(performance.now() - started)} ms (node ABI ${native.abi})\n`,

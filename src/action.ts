@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as core from '@actions/core';
-import { ActionInputError, OUTPUT_DEFAULTS, type OutputName, readOptions } from './action/inputs.ts';
+import { OUTPUT_DEFAULTS, type OutputName, readOptions } from './action/inputs.ts';
 import { checkNative, type NativeBuild } from './action/native.ts';
 import { problemAnnotations, RunReport, renderSummary } from './action/report.ts';
 
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     platform: process.platform,
     arch: process.arch,
   });
-  if (!check.ok) throw new ActionInputError('node', check.message);
+  if (!check.ok) throw new Error(check.message);
 
   const report = new RunReport();
   let failure: Error | null = null;

@@ -10,7 +10,8 @@ Runs a Gitea 1.23-compatible simulator on real git repositories and prints one J
 options:
   --port N          port to listen on (0, the default, picks a free port)
   --host HOST       address to bind (default 127.0.0.1)
-  --data DIR        data dir (store, git repositories, events); a fresh temp dir by default
+  --data DIR        data dir (store, git repositories, events); by default a fresh temp dir,
+                    removed on exit
   --seed NAME       "empty": org rfcs with an empty meta repo; "example": examples/scenario.json
   --latency MS      latency added to every request`;
 

@@ -1,6 +1,6 @@
 /** `startSimulator(options)`: a Gitea-compatible server on real git repositories. */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isoSeconds, SimClock } from './clock.ts';
@@ -19,7 +19,7 @@ export type { FaultRule } from './faults.ts';
 export type { Ctx, Handler, Reply, SimCore } from './server.ts';
 
 export interface SimulatorOptions {
-  /** Where the store, git repositories and events live; a fresh temp dir when absent. */
+  /** Where the store, git repositories and events live; when absent, a fresh temp dir that `close()` removes. */
   dataDir?: string;
   port?: number;
   host?: string;
@@ -117,6 +117,7 @@ export function addToken(
 
 /** Starts a simulator; resolves once it listens (and is seeded). */
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<SimHandle> {
+  const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'rfc-sim-'));
   const store = new Store(dataDir);
   const clock = new SimClock();
@@ -161,6 +162,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<SimHa
   } catch (e) {
     git.close();
     store.close();
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     throw new Error(`the simulator cannot listen on port ${opts.port ?? 0}: ${(e as Error).message}`, {
       cause: e,
     });
@@ -198,6 +200,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<SimHa
       await server.close();
       git.close();
       store.close();
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isSafeLink, type LinkBase, MarkdownRenderer, slugify } from './markdown.ts';
+import { titleHtml } from './pages.ts';
 
 const base: LinkBase = {
   src: 'https://g.example/o/meta/src/branch/main/rfcs/',
@@ -73,5 +74,15 @@ describe('MarkdownRenderer', () => {
   it('slugify keeps letters and digits of any script', () => {
     expect(slugify('Ünïcode — 日本語 2!')).toBe('ünïcode-日本語-2');
     expect(slugify('***')).toBe('section');
+  });
+});
+
+describe('titleHtml', () => {
+  it.each([
+    ['Async iterators and `for await`', 'Async iterators and <code>for await</code>'],
+    ['`<script>`', '<code>&lt;script&gt;</code>'],
+    ['a ` b', 'a ` b'],
+  ])('%j', (title, html) => {
+    expect(titleHtml(title)).toBe(html);
   });
 });

@@ -99,6 +99,11 @@ ${o.main}
 `;
 }
 
+/** A title as HTML: escaped text, with `code` spans shown as code (the only Markdown titles use). */
+export function titleHtml(title: string): string {
+  return esc(title).replace(/`([^`]+)`/g, '<code>$1</code>');
+}
+
 function personLink(r: string, login: string | null): string {
   if (!login) return '<span class="none">—</span>';
   return `<a class="person" href="${r}${sitePaths.person(login)}">${esc(login)}</a>`;
@@ -143,7 +148,7 @@ const ROWS = new WeakMap<RfcRecord, Map<string, string>>();
 function buildRow(r: string, rfc: RfcRecord): string {
   const data = `data-state="${esc(rfc.state)}" data-tags="${esc(JSON.stringify(rfc.tags))}" data-owners="${esc(JSON.stringify(rfc.owners))}"`;
   const flags = rfc.deletedOutOfBand ? ' <span class="badge warn">entry deleted</span>' : '';
-  return `<li class="rfc" ${data}><a class="title" href="${r}${sitePaths.rfc(rfc.slug)}">${esc(rfc.title)}</a> ${rfcId(rfc.id)}${flags}<div class="meta"><span class="who">Owners: ${people(r, rfc.owners)}</span>${rfc.tags.length ? `<span>Tags: ${tagLinks(r, rfc.tags)}</span>` : ''}</div></li>`;
+  return `<li class="rfc" ${data}><a class="title" href="${r}${sitePaths.rfc(rfc.slug)}">${titleHtml(rfc.title)}</a> ${rfcId(rfc.id)}${flags}<div class="meta"><span class="who">Owners: ${people(r, rfc.owners)}</span>${rfc.tags.length ? `<span>Tags: ${tagLinks(r, rfc.tags)}</span>` : ''}</div></li>`;
 }
 
 function groupedList(r: string, rfcs: RfcRecord[], headingLevel: 2 | 3): string {
@@ -329,7 +334,7 @@ ${row('Entry', `<a href="${esc(L.src(meta, rfc.entryPath, ctx.meta.defaultBranch
 </tbody></table>`;
   const source = rfc.bodySource === 'rfc-repo' ? `RFC.md in ${esc(rfc.repo ?? '')}` : `the entry file`;
   const main = `<nav class="crumbs" aria-label="Breadcrumb"><a href="${r}${sitePaths.index}">All RFCs</a> › ${esc(stateLabel(rfc.state))}</nav>
-<h1>${esc(rfc.title)} ${rfcId(rfc.id)}</h1>
+<h1>${titleHtml(rfc.title)} ${rfcId(rfc.id)}</h1>
 <p class="actions">${actions}</p>
 <section id="about" aria-label="Summary">${header}</section>
 ${tocHtml(body.toc)}

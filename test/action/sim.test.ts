@@ -161,4 +161,16 @@ describe('runner contract on the simulator', () => {
     );
     expect(comments.filter((c) => c.body.includes('`/rfc help`'))).toHaveLength(1);
   });
+
+  it('a dispatched unknown operation fails once, listing the operations, and writes nothing', async () => {
+    const r = await runStep(step({ command: 'gate', op: 'frobnicate', 'op-input': '{}' }));
+    expect(r.exitCode).toBe(1);
+    const errors = r.commands.filter((c) => c.command === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toContain(
+      'unknown operation "frobnicate"; use one of create_issue, add_comment',
+    );
+    expect(r.outputs.acks).toBe('[]');
+    expect(r.summary).toContain('## rfc-actions gate: failed');
+  });
 });

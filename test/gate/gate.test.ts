@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseGateKeyTrailer, parseKeyMarker, parseOnBehalfOf } from '../../src/entry/index.ts';
-import { GateInputError, OP_NAMES, readAudit, runGate } from '../../src/gate/index.ts';
+import { commandKey, GateInputError, OP_NAMES, readAudit, runGate } from '../../src/gate/index.ts';
 import {
   counts,
   type Fixture,
@@ -380,5 +380,29 @@ describe('afterWrite', () => {
     expect((err as Error).message).toMatch(/create_issue succeeded .* but the cache refresh after it failed/);
     const rows = (await readAudit(f.auditDir)).filter((r) => r.request === 'after-2');
     expect(rows.map((r) => r.outcome)).toEqual(['pending', 'success']);
+  });
+});
+
+describe('claim branches', () => {
+  test('a claim left by a killed run delays the next run by lockWaitMs, then is taken over and removed', async () => {
+    const cmd = sampleCommands('stale-claim').create_issue;
+    const key = commandKey(cmd);
+    await f.admin.request('POST', '/repos/{owner}/{repo}/branches', {
+      path: { owner: 'rfcs', repo: 'meta' },
+      body: { new_branch_name: `rfc-actions/claim/${key}` },
+    });
+    const slept: number[] = [];
+    const ack = await runGate(cmd, {
+      ...f.deps({ config: { lockWaitMs: 30, lockPollMs: 10 } }),
+      sleep: async (ms) => {
+        slept.push(ms);
+      },
+    });
+    expect(ack).toMatchObject({ success: true, prior_execution: false });
+    expect(slept).toEqual([10, 10, 10]);
+    const branches = await f.admin.paginate<{ name: string }>('/repos/{owner}/{repo}/branches', {
+      path: { owner: 'rfcs', repo: 'meta' },
+    });
+    expect(branches.map((b) => b.name).filter((n) => n.startsWith('rfc-actions/'))).toEqual([]);
   });
 });

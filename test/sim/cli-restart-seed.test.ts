@@ -205,3 +205,20 @@ describe('examples/scenario.json', () => {
     expect(snapshots[1]).toEqual(snapshots[0]);
   });
 });
+
+describe('data dir', () => {
+  it('removes a temp data dir it created on close, and keeps a given one', async () => {
+    const own = await startSimulator();
+    expect(existsSync(own.dataDir)).toBe(true);
+    await own.close();
+    expect(existsSync(own.dataDir)).toBe(false);
+    const given = tempDir();
+    try {
+      const sim = await startSimulator({ dataDir: given.path });
+      await sim.close();
+      expect(existsSync(`${given.path}/sim.sqlite`)).toBe(true);
+    } finally {
+      given.cleanup();
+    }
+  });
+});
