@@ -61,18 +61,34 @@ export async function recoverArtifact(dir: string): Promise<'none' | 'rolled-for
   return 'rolled-forward';
 }
 
+/** Runs `fn` over `items`, at most `width` at a time (file I/O goes through libuv's thread pool). */
+async function eachLimit<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+async function makeDirs(root: string, rels: string[]): Promise<void> {
+  for (const d of [...new Set(rels.map((rel) => dirname(join(root, rel))))].sort()) {
+    await mkdir(d, { recursive: true });
+  }
+}
+
 async function apply(dir: string, manifest: Manifest): Promise<void> {
   const staging = join(dir, STAGING);
-  for (const rel of manifest.write) {
-    await mkdir(dirname(join(dir, rel)), { recursive: true });
+  await makeDirs(dir, manifest.write);
+  await eachLimit(manifest.write, 16, async (rel) => {
     try {
       await rename(join(staging, rel), join(dir, rel));
     } catch (e) {
       // Already moved by an earlier, interrupted roll-forward.
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
-  }
-  for (const rel of manifest.remove) await rm(join(dir, rel), { force: true });
+  });
+  await eachLimit(manifest.remove, 16, (rel) => rm(join(dir, rel), { force: true }));
   await rm(staging, { recursive: true, force: true });
 }
 
@@ -101,9 +117,9 @@ export async function writeArtifact(
   const files = serializeArtifact(artifact);
   files.delete(AUDIT_FILE);
   const write: string[] = [];
-  for (const [rel, bytes] of files) {
+  await eachLimit([...files], 16, async ([rel, bytes]) => {
     if ((await readOrNull(join(dir, rel))) !== bytes) write.push(rel);
-  }
+  });
   const remove = (await listJson(join(dir, 'rfcs'))).map((n) => `rfcs/${n}`).filter((rel) => !files.has(rel));
   write.sort();
   remove.sort();
@@ -111,10 +127,8 @@ export async function writeArtifact(
   if (changed) {
     const staging = join(dir, STAGING);
     await rm(staging, { recursive: true, force: true });
-    for (const rel of write) {
-      await mkdir(dirname(join(staging, rel)), { recursive: true });
-      await writeFile(join(staging, rel), files.get(rel)!);
-    }
+    await makeDirs(staging, write);
+    await eachLimit(write, 16, (rel) => writeFile(join(staging, rel), files.get(rel)!));
     await writeFile(join(staging, `${MANIFEST}.tmp`), JSON.stringify({ write, remove }));
     await rename(join(staging, `${MANIFEST}.tmp`), join(staging, MANIFEST));
     await apply(dir, { write, remove });

@@ -78,6 +78,26 @@ describe('GitRepos walks match git', () => {
     expect(await repos.walk(bare, { from: side, not: main })).toEqual([]);
   });
 
+  it('computes line stats for a batch of commits like git diff --numstat against the first parent', async () => {
+    const fresh = new GitRepos(join(root, 'git'));
+    const main = (await fresh.resolveCommit(bare, 'main'))!;
+    const all = revList([main]);
+    await fresh.prefetchNumstats(bare, all);
+    for (const sha of all) {
+      const parent = g(bare, ['log', '-1', '--format=%P', sha]).trim().split(' ')[0];
+      const args = parent
+        ? ['diff', '--numstat', parent, sha]
+        : ['diff-tree', '--root', '--no-commit-id', '-r', '--numstat', sha];
+      const expected = g(bare, args)
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t'))
+        .map(([a, d, p]) => [p, { additions: Number(a), deletions: Number(d) }]);
+      expect([...(await fresh.numstat(bare, sha)).entries()].sort()).toEqual(expected.sort());
+    }
+    fresh.close();
+  });
+
   it('finds the merge base like git merge-base', async () => {
     const main = (await repos.resolveCommit(bare, 'main'))!;
     const side = (await repos.resolveCommit(bare, 'side'))!;

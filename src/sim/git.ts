@@ -179,6 +179,12 @@ export interface FileDiff {
 
 const MAX_BLOB_CACHE_BYTES = 64 * 1024 * 1024;
 const MAX_CATFILES = 24;
+const MAX_PARSED = 200_000;
+
+interface ParsedTree {
+  list: TreeEntry[];
+  byName: Map<string, TreeEntry>;
+}
 
 /** The bare repositories under one root, with caches and locks. */
 export class GitRepos {
@@ -325,16 +331,46 @@ export class GitRepos {
   }
 
   async readCommit(gitDir: string, sha: string): Promise<CommitObject | null> {
-    const obj = await this.readRaw(gitDir, sha);
-    if (obj?.type !== 'commit') return null;
-    return parseCommit(sha, obj.data);
+    const key = `${gitDir}\0${sha}`;
+    let c = this.parsedCommits.get(key);
+    if (!c) {
+      const obj = await this.readRaw(gitDir, sha);
+      if (obj?.type !== 'commit') return null;
+      c = parseCommit(sha, obj.data);
+      if (/^[0-9a-f]{40}$/.test(sha)) this.remember(this.parsedCommits, key, c);
+    }
+    return { ...c, parents: [...c.parents] };
   }
 
   async readTree(gitDir: string, sha: string): Promise<TreeEntry[] | null> {
+    const parsed = await this.parsedTree(gitDir, sha);
+    return parsed ? [...parsed.list] : null;
+  }
+
+  /** One entry of a tree by name (indexed, cached by sha). */
+  async treeEntry(gitDir: string, treeSha: string, name: string): Promise<TreeEntry | null> {
+    return (await this.parsedTree(gitDir, treeSha))?.byName.get(name) ?? null;
+  }
+
+  private async parsedTree(gitDir: string, sha: string): Promise<ParsedTree | null> {
+    const key = `${gitDir}\0${sha}`;
+    const hit = this.parsedTrees.get(key);
+    if (hit) return hit;
     const obj = await this.readRaw(gitDir, sha);
     if (obj?.type !== 'tree') return null;
-    return parseTree(obj.data);
+    const list = parseTree(obj.data);
+    const parsed = { list, byName: new Map(list.map((e) => [e.name, e])) };
+    if (/^[0-9a-f]{40}$/.test(sha)) this.remember(this.parsedTrees, key, parsed);
+    return parsed;
   }
+
+  private remember<V>(map: Map<string, V>, key: string, value: V): void {
+    if (map.size >= MAX_PARSED) map.clear();
+    map.set(key, value);
+  }
+
+  private readonly parsedCommits = new Map<string, CommitObject>();
+  private readonly parsedTrees = new Map<string, ParsedTree>();
 
   async readBlob(gitDir: string, sha: string): Promise<Buffer | null> {
     const obj = await this.readRaw(gitDir, sha);
@@ -350,8 +386,7 @@ export class GitRepos {
     let entry: TreeEntry = { mode: '040000', name: '', sha: commit.tree, type: 'tree' };
     for (const part of parts) {
       if (entry.type !== 'tree') return null;
-      const tree = await this.readTree(gitDir, entry.sha);
-      const next = tree?.find((e) => e.name === part);
+      const next = await this.treeEntry(gitDir, entry.sha, part);
       if (!next) return null;
       entry = next;
     }
@@ -569,7 +604,7 @@ export class GitRepos {
     let entry: TreeEntry = { mode: '040000', name: '', sha: treeSha, type: 'tree' };
     for (const part of path.split('/').filter((p) => p !== '')) {
       if (entry.type !== 'tree') return null;
-      const next = (await this.readTree(gitDir, entry.sha))?.find((e) => e.name === part);
+      const next = await this.treeEntry(gitDir, entry.sha, part);
       if (!next) return null;
       entry = next;
     }
@@ -671,28 +706,47 @@ export class GitRepos {
     return Number((await runGit(gitDir, args)).toString('utf8').trim());
   }
 
+  /**
+   * Computes (and caches) line stats for many commits with one `git diff-tree --stdin` process,
+   * so a page of commits costs one spawn instead of one per commit.
+   */
+  async prefetchNumstats(gitDir: string, shas: string[]): Promise<void> {
+    const missing = [...new Set(shas)].filter((sha) => !this.numstats.has(`${gitDir}\0numstat\0${sha}`));
+    if (missing.length === 0) return;
+    const out = await runGit(
+      gitDir,
+      ['diff-tree', '--stdin', '--always', '--root', '-r', '--numstat', '-m', '--first-parent'],
+      { input: `${missing.join('\n')}\n` },
+    );
+    let current: Map<string, { additions: number; deletions: number }> | null = null;
+    const seen = new Set<string>();
+    for (const line of out.toString('utf8').split('\n')) {
+      // Each commit starts with its sha; with -m a merge gets one "<sha> (from <parent>)" section
+      // per parent, first parent first: keep only that one.
+      const header = /^([0-9a-f]{40})(?: \(from [0-9a-f]{40}\))?$/.exec(line);
+      if (header) {
+        const key = `${gitDir}\0numstat\0${header[1]}`;
+        if (seen.has(key)) {
+          current = null;
+          continue;
+        }
+        seen.add(key);
+        current = new Map();
+        this.numstats.set(key, current);
+        continue;
+      }
+      const [a, d, p] = line.split('\t');
+      if (p === undefined || !current) continue;
+      current.set(p, { additions: Number(a) || 0, deletions: Number(d) || 0 });
+    }
+  }
+
   /** Line additions and deletions of a commit against its first parent (`git diff-tree --numstat`). */
   async numstat(gitDir: string, sha: string): Promise<Map<string, { additions: number; deletions: number }>> {
     const key = `${gitDir}\0numstat\0${sha}`;
-    const hit = this.numstats.get(key);
-    if (hit) return hit;
-    const out = await runGit(gitDir, [
-      'diff-tree',
-      '--root',
-      '--no-commit-id',
-      '-r',
-      '--numstat',
-      '-m',
-      '--first-parent',
-      sha,
-    ]);
-    const m = new Map<string, { additions: number; deletions: number }>();
-    for (const line of out.toString('utf8').split('\n')) {
-      const [a, d, p] = line.split('\t');
-      if (p === undefined) continue;
-      m.set(p, { additions: Number(a) || 0, deletions: Number(d) || 0 });
-    }
-    this.numstats.set(key, m);
+    if (!this.numstats.has(key)) await this.prefetchNumstats(gitDir, [sha]);
+    const m = this.numstats.get(key) ?? new Map<string, { additions: number; deletions: number }>();
+    if (this.numstats.size > MAX_PARSED) this.numstats.clear();
     return m;
   }
 

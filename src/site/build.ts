@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFile, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { readArtifact as defaultReadArtifact, stableJson } from '../cache/artifact.ts';
+import { stableJson } from '../cache/artifact.ts';
 import type { Artifact, IdeaRecord, RfcRecord } from '../cache/model.ts';
 import { API_VERSION, type ApiRfcList, apiRfc, apiSummary, RFC_LIST_SCHEMA, RFC_SCHEMA } from './api.ts';
 import { FILTER_JS, ICON_SVG, SEARCH_JS, SITE_CSS } from './assets.ts';
@@ -28,6 +28,7 @@ import {
   tagsPage,
 } from './pages.ts';
 import { resolveInside, sitePaths } from './paths.ts';
+import { readArtifactForSite } from './read.ts';
 import { RenderHelper } from './render-pool.ts';
 
 /** Bump when templates change so an incremental build re-renders every RFC page. */
@@ -227,7 +228,7 @@ async function build(
   let artifact = options.artifact;
   if (!artifact) {
     if (!options.cacheDir) throw new Error('no artifact: pass "--cache DIR" (the cache-artifacts directory)');
-    artifact = await (deps.readArtifact ?? defaultReadArtifact)(options.cacheDir);
+    artifact = await (deps.readArtifact ?? readArtifactForSite)(options.cacheDir);
   }
   const outDir = options.outDir;
   const baseUrl = normalizeBaseUrl(options.baseUrl);

@@ -5,9 +5,10 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serializeArtifact } from '../../src/cache/artifact.ts';
+import { readArtifact, serializeArtifact } from '../../src/cache/artifact.ts';
 import type { Artifact } from '../../src/cache/model.ts';
 import { buildSite, MANIFEST } from '../../src/site/build.ts';
+import { readArtifactForSite } from '../../src/site/read.ts';
 import { sampleArtifact } from '../../src/site/sample.ts';
 import { hostileArtifact } from './corpus.ts';
 
@@ -65,6 +66,18 @@ describe('buildSite', () => {
       if (k !== MANIFEST) expect(c.get(k), k).toBe(v);
     }
     expect(a.has('index.html') && a.has('feed.xml') && a.has('api/rfcs.json') && a.has(MANIFEST)).toBe(true);
+  });
+
+  it('reads the same RFCs, ideas, problems and meta as the full artifact reader', async () => {
+    const cache = join(tmp, 'read-cache');
+    writeArtifact(cache, sampleArtifact({ rfcs: 15, seed: 8 }));
+    const full = await readArtifact(cache);
+    const site = await readArtifactForSite(cache);
+    expect(site.meta).toEqual(full.meta);
+    expect(site.rfcs).toEqual(full.rfcs);
+    expect(site.ideas).toEqual(full.ideas);
+    expect(site.problems).toEqual(full.problems);
+    await expect(readArtifactForSite(join(tmp, 'missing'))).rejects.toThrow(/meta\.json/);
   });
 
   it('renders the same bytes with the helper worker thread as without it', async () => {

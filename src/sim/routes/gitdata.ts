@@ -165,6 +165,7 @@ export function register(core: SimCore): void {
         files: queryBool(ctx.query, 'files', true),
         verification: queryBool(ctx.query, 'verification', true),
       };
+      if (opts.stat) await core.git.prefetchNumstats(gitDir, shas);
       const items = [];
       for (const sha of shas) {
         const c = await core.git.readCommit(gitDir, sha);
