@@ -217,8 +217,8 @@ export async function main(argv: string[]): Promise<void> {
   const log = (s: string): void => {
     process.stderr.write(`${s}\n`);
   };
-  const sim = await startSimulator({ seed: 'empty' });
   const work = await mkdtemp(join(tmpdir(), 'rfc-bench-'));
+  const sim = await startSimulator({ seed: 'empty', dataDir: join(work, 'sim') });
   try {
     const t0 = performance.now();
     await generate(sim, n, a, p, log);

@@ -160,6 +160,67 @@ async function onlyCursorsMoved(
   return withoutCursors(before.stdout) === withoutCursors(after);
 }
 
+/** Options of `restoreArtifact`. */
+export interface RestoreOptions {
+  out: string;
+  remoteUrl: string;
+  token: string;
+  /** default `rfc-cache` */
+  branch?: string;
+  /** default `cache-artifacts` */
+  path?: string;
+}
+
+/**
+ * Fills an empty `out` with the artifact committed on the cache branch, so a job on a fresh runner
+ * sweeps incrementally. `absent` when the branch or folder does not exist yet (the sweep starts
+ * from scratch); `kept` when `out` already holds an artifact.
+ */
+export async function restoreArtifact(options: RestoreOptions): Promise<'restored' | 'absent' | 'kept'> {
+  const branch = options.branch ?? 'rfc-cache';
+  const path = options.path ?? 'cache-artifacts';
+  try {
+    await readFile(join(options.out, 'meta.json'));
+    return 'kept';
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const env = gitEnv(options.token);
+  const work = await mkdtemp(join(tmpdir(), 'rfc-cache-restore-'));
+  try {
+    await mustGit(work, ['init', '-q'], env);
+    const fetched = await runGit(
+      work,
+      ['fetch', '-q', '--depth=1', options.remoteUrl, `refs/heads/${branch}`],
+      env,
+    );
+    if (fetched.code !== 0) {
+      const ls = await runGit(
+        work,
+        ['ls-remote', '--exit-code', options.remoteUrl, `refs/heads/${branch}`],
+        env,
+      );
+      if (ls.code === 2) return 'absent';
+      throw new Error(
+        `cannot fetch "${branch}" from the meta repo: ${fetched.stderr.trim().split('\n').at(-1)}`,
+      );
+    }
+    await mustGit(work, ['checkout', '-q', '--detach', 'FETCH_HEAD'], env);
+    try {
+      await readFile(join(work, path, 'meta.json'));
+    } catch {
+      return 'absent';
+    }
+    await mkdir(options.out, { recursive: true });
+    for (const name of await readdir(join(work, path))) {
+      await cp(join(work, path, name), join(options.out, name), { recursive: true });
+    }
+    return 'restored';
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
 /** Commits `out` to the branch; `unchanged` (no commit) when the branch already holds the same files, cursors aside. */
 export async function commitArtifact(options: CommitOptions): Promise<CommitOutcome> {
   const branch = options.branch ?? 'rfc-cache';

@@ -3,6 +3,9 @@
  * `npx tsx src/cache/example-artifact.ts [DIR]`. The simulator listens on a fixed port so the
  * URLs in the artifact are the same on every run.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GiteaClient } from '../gitea/index.ts';
 import { startSimulator } from '../sim/index.ts';
 import { reconcile } from './reconcile.ts';
@@ -12,13 +15,15 @@ export const EXAMPLE_PORT = 47123;
 
 /** Builds the example artifact into `out` (a full sweep; the audit log there is kept). */
 export async function buildExampleArtifact(out: string): Promise<{ changed: boolean; written: string[] }> {
-  const sim = await startSimulator({ seed: 'example', port: EXAMPLE_PORT });
+  const dataDir = await mkdtemp(join(tmpdir(), 'rfc-example-sim-'));
+  const sim = await startSimulator({ seed: 'example', port: EXAMPLE_PORT, dataDir });
   try {
     const client = new GiteaClient({ baseUrl: sim.url, token: sim.token, concurrency: 8 });
     const r = await reconcile({ out, metaRepo: sim.metaRepo, full: true, botLogin: 'rfc-bot' }, { client });
     return { changed: r.changed, written: r.written };
   } finally {
     await sim.close();
+    await rm(dataDir, { recursive: true, force: true });
   }
 }
 

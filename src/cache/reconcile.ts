@@ -14,6 +14,7 @@ import {
   buildArtifact,
   type EntryOutcome,
   type EntryState,
+  type GiteaPull,
   headBranch,
   type Mirror,
   metaKind,
@@ -24,6 +25,7 @@ import {
   type RepoState,
 } from './derive.ts';
 import * as api from './fetch.ts';
+import { eachLimit } from './limit.ts';
 import * as local from './local-git.ts';
 import type { Artifact, AuditRecord, ProblemRecord } from './model.ts';
 import { AUDIT_FILE, writeArtifact } from './store.ts';
@@ -199,6 +201,9 @@ export async function reconcile(options: ReconcileOptions, deps: ReconcileDeps):
     }
     const cursors: Record<string, string> = {};
     cursors[`repo:${metaRepo}`] = metaInfo.updatedAt;
+    // Gitea moves a repo's updated_unix on every push, branch creation and deletion included
+    // (services/repository/push.go, UpdateRepositoryUpdatedTime). It has second precision, so a
+    // push within the second of an earlier listing is caught by the next event, or by `--full`.
     const metaMoved = m.cursors[`repo:${metaRepo}`] !== metaInfo.updatedAt || m.metaTip === null;
     m.defaultBranch = metaInfo.defaultBranch;
 
@@ -223,39 +228,34 @@ export async function reconcile(options: ReconcileOptions, deps: ReconcileDeps):
     }
     const newlyAttached = new Set<string>();
     const nextRepos = new Map<string, RepoState>();
-    const repoJobs: Promise<void>[] = [];
-    for (const full of [...attached].sort()) {
-      repoJobs.push(
-        (async () => {
-          const info = owner(full) === org ? (repos.get(full) ?? null) : await api.getRepo(client, full);
-          const was = m.repos.get(full);
-          if (!info) {
-            nextRepos.set(full, { exists: false, defaultBranch: 'main', branches: new Map(), rfcMd: null });
-            return;
-          }
-          cursors[`repo:${full}`] = info.updatedAt;
-          const known = was?.exists ? was : undefined;
-          if (!known) newlyAttached.add(full);
-          if (
-            known &&
-            m.cursors[`repo:${full}`] === info.updatedAt &&
-            known.defaultBranch === info.defaultBranch
-          ) {
-            nextRepos.set(full, known);
-            return;
-          }
-          const branches = info.empty ? new Map<string, string>() : await api.listBranches(client, full);
-          const tip = branches.get(info.defaultBranch);
-          let rfcMd = known?.rfcMd ?? null;
-          if (!known || tip !== known.branches.get(known.defaultBranch) || rfcMd === null) {
-            rfcMd = tip === undefined ? null : await api.getFile(client, full, 'RFC.md', info.defaultBranch);
-          }
-          nextRepos.set(full, { exists: true, defaultBranch: info.defaultBranch, branches, rfcMd });
-        })(),
-      );
-    }
-    if (repoJobs.length > 0) say(`checking ${repoJobs.length} RFC repos`);
-    await Promise.all(repoJobs);
+    const attachedList = [...attached].sort();
+    if (attachedList.length > 0) say(`checking ${attachedList.length} RFC repos`);
+    await eachLimit(attachedList, 16, async (full) => {
+      const info = owner(full) === org ? (repos.get(full) ?? null) : await api.getRepo(client, full);
+      const was = m.repos.get(full);
+      if (!info) {
+        nextRepos.set(full, { exists: false, defaultBranch: 'main', branches: new Map(), rfcMd: null });
+        return;
+      }
+      cursors[`repo:${full}`] = info.updatedAt;
+      const known = was?.exists ? was : undefined;
+      if (!known) newlyAttached.add(full);
+      if (
+        known &&
+        m.cursors[`repo:${full}`] === info.updatedAt &&
+        known.defaultBranch === info.defaultBranch
+      ) {
+        nextRepos.set(full, known);
+        return;
+      }
+      const branches = info.empty ? new Map<string, string>() : await api.listBranches(client, full);
+      const tip = branches.get(info.defaultBranch);
+      let rfcMd = known?.rfcMd ?? null;
+      if (!known || tip !== known.branches.get(known.defaultBranch) || rfcMd === null) {
+        rfcMd = tip === undefined ? null : await api.getFile(client, full, 'RFC.md', info.defaultBranch);
+      }
+      nextRepos.set(full, { exists: true, defaultBranch: info.defaultBranch, branches, rfcMd });
+    });
     m.repos = nextRepos;
 
     // PRs: the meta repo and attached repos.
@@ -265,12 +265,10 @@ export async function reconcile(options: ReconcileOptions, deps: ReconcileDeps):
     const fullList =
       mode === 'full' ? [metaRepo, ...[...attached].filter(relevant)] : [...newlyAttached].filter(relevant);
     say(`listing the PRs of ${fullList.length} repos`);
-    await Promise.all(
-      fullList.map(async (full) => {
-        for (const k of [...m.pulls.keys()]) if (m.pulls.get(k)!.repo === full) m.pulls.delete(k);
-        for (const p of await api.listPulls(client, full)) addPull(m, full, p);
-      }),
-    );
+    await eachLimit(fullList, 16, async (full) => {
+      for (const k of [...m.pulls.keys()]) if (m.pulls.get(k)!.repo === full) m.pulls.delete(k);
+      for (const p of await api.listPulls(client, full)) addPull(m, full, p);
+    });
     // The PR cursor is the newest `updated_at` of any PR the search returns, relevant or not, so
     // unrelated PRs drop out of the window; a full sweep searches from its newest relevant PR and
     // so reaches the same value.
@@ -344,7 +342,7 @@ export function countsOf(a: Artifact): ReconcileResult['counts'] {
 }
 
 /** Adds a Gitea pull to the mirror when it belongs there (meta PRs must name a slug). */
-export function addPull(m: Mirror, repo: string, p: import('./derive.ts').GiteaPull): void {
+export function addPull(m: Mirror, repo: string, p: GiteaPull): void {
   if (repo === m.metaRepo) {
     const k = metaKind(headBranch(p));
     if (k.slug === null) return;
@@ -401,11 +399,9 @@ export async function refreshEntries(
     );
     for (const n of need) next.set(n.path, state(n.path, n.sha, texts.get(n.sha) ?? '', false));
   } else {
-    await Promise.all(
-      need.map(async (n) => {
-        next.set(n.path, state(n.path, n.sha, await api.getBlob(client, m.metaRepo, n.sha), false));
-      }),
-    );
+    await eachLimit(need, 16, async (n) => {
+      next.set(n.path, state(n.path, n.sha, await api.getBlob(client, m.metaRepo, n.sha), false));
+    });
   }
   const present = new Set(files.keys());
   const fresh = ![...m.entries.values()].some((e) => !e.deleted);

@@ -92,7 +92,8 @@ describe('writeArtifact', () => {
     const line = `${JSON.stringify({ key: 'k', op: 'add_comment', repo: 'o/meta', actor: 'a', source: 's', request: 'r', outcome: 'success', number: 1, url: null, message: '', at: '2026-01-01T00:00:00Z' })}\n`;
     await writeFile(join(dir, 'audit.jsonl'), line);
     const a = artifact([rfc('a')]);
-    a.audit = (await readArtifact(dir).catch(() => null))?.audit ?? [JSON.parse(line)];
+    a.audit = [JSON.parse(line)];
+    a.audit[0]!.message = 'a different message: the file on disk wins';
     await writeArtifact(dir, a);
     expect(await readFile(join(dir, 'audit.jsonl'), 'utf8')).toBe(line);
     const db = new Database(join(dir, SQLITE_FILE), { readonly: true });

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { serializeArtifact } from './artifact.ts';
+import { eachLimit } from './limit.ts';
 import type { Artifact } from './model.ts';
 import { loadArtifact, openCache, storedDigest } from './sqlite.ts';
 
@@ -59,16 +60,6 @@ export async function recoverArtifact(dir: string): Promise<'none' | 'rolled-for
   }
   await apply(dir, JSON.parse(text) as Manifest);
   return 'rolled-forward';
-}
-
-/** Runs `fn` over `items`, at most `width` at a time (file I/O goes through libuv's thread pool). */
-async function eachLimit<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
 }
 
 async function makeDirs(root: string, rels: string[]): Promise<void> {

@@ -1,6 +1,6 @@
 /** `rfc-actions event`: refresh the cache artifact for one Gitea Actions event. */
 import { readFile } from 'node:fs/promises';
-import { commitArtifact } from '../cache/commit.ts';
+import { commitArtifact, restoreArtifact } from '../cache/commit.ts';
 import { reconcile } from '../cache/reconcile.ts';
 import { refresh } from '../cache/refresh.ts';
 import { GiteaClient } from '../gitea/index.ts';
@@ -69,16 +69,23 @@ export async function main(argv: string[]): Promise<number> {
   const workspace = values.workspace ?? process.env.GITHUB_WORKSPACE;
   const bot = values.bot ?? process.env.RFC_BOT_LOGIN;
   const extra = { ...(workspace ? { workspace } : {}), ...(bot ? { botLogin: bot } : {}) };
+  const remote = remoteUrl(client.baseUrl, conn.owner, conn.repo);
+  const branchOpts = {
+    ...(values.branch ? { branch: values.branch } : {}),
+    ...(values.path ? { path: values.path } : {}),
+  };
+  if (values.commit) {
+    if (!conn.token) throw new Error('"--commit" needs a token: pass "--token" or set GITEA_TOKEN');
+    await restoreArtifact({ out, remoteUrl: remote, token: conn.token, ...branchOpts });
+  }
   const result = await refresh({ out, metaRepo, event: { name, payload }, ...extra }, { client });
   let commit = null;
   if (values.commit && result.changed) {
-    if (!conn.token) throw new Error('"--commit" needs a token: pass "--token" or set GITEA_TOKEN');
     commit = await commitArtifact({
       out,
-      remoteUrl: remoteUrl(client.baseUrl, conn.owner, conn.repo),
-      token: conn.token,
-      ...(values.branch ? { branch: values.branch } : {}),
-      ...(values.path ? { path: values.path } : {}),
+      remoteUrl: remote,
+      token: conn.token!,
+      ...branchOpts,
       regenerate: async () => {
         await reconcile({ out, metaRepo, ...extra }, { client });
       },

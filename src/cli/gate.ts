@@ -1,4 +1,5 @@
 /** `rfc-actions gate <op> --input JSON --as LOGIN --request ID [--json]`: one bot operation through the gate. */
+import { checkoutEntries } from '../gate/entries.ts';
 import { GateInputError, isOpName, OP_NAMES, opsUsage, runGate } from '../gate/index.ts';
 import { cacheRefresher } from '../gate/refresh.ts';
 import { GiteaClient } from '../gitea/client.ts';
@@ -24,6 +25,8 @@ options:
   --bot-token TOKEN a bot user's token; graduate_rfc creates the RFC repo with it (env GATE_BOT_TOKEN)
   --out DIR         the artifact directory holding audit.jsonl (default: cache-artifacts)
   --no-refresh      skip the targeted cache refresh of --out after a write
+  --workspace DIR   a checkout of the meta repo to read entries from, saving requests; a stale
+                    one is safe (default: GITHUB_WORKSPACE when it is a checkout of the meta repo)
   --json            print the acknowledgement as one JSON object
 ${CONNECTION_USAGE}`;
 
@@ -42,6 +45,7 @@ const OPTIONS = {
   out: { type: 'string', default: 'cache-artifacts' },
   json: { type: 'boolean', default: false },
   'no-refresh': { type: 'boolean', default: false },
+  workspace: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -73,6 +77,14 @@ export async function main(argv: string[]): Promise<number> {
   const gitea = new GiteaClient({ baseUrl: conn.giteaUrl, token: conn.token });
   const botGitea = botToken ? new GiteaClient({ baseUrl: conn.giteaUrl, token: botToken }) : undefined;
   const metaRepo = `${conn.owner}/${conn.repo}`;
+  const workspace = values.workspace ?? process.env.GITHUB_WORKSPACE;
+  const entries = workspace ? await checkoutEntries(workspace, { repo: metaRepo }) : null;
+  if (values.workspace !== undefined && entries === null) {
+    throw new CliUsageError(
+      `"--workspace" "${values.workspace}" is not a git checkout of "${metaRepo}"`,
+      text,
+    );
+  }
   const afterWrite = values['no-refresh']
     ? undefined
     : cacheRefresher({ client: gitea, out: values.out, metaRepo });
@@ -93,6 +105,7 @@ export async function main(argv: string[]): Promise<number> {
         clock: { now: () => new Date() },
         auditDir: values.out,
         ...(afterWrite ? { afterWrite } : {}),
+        ...(entries ? { entries } : {}),
       },
     );
   } catch (e) {

@@ -1,5 +1,5 @@
 /** `rfc-actions reconcile`: sweep Gitea into the cache artifact, optionally committing it. */
-import { type CommitOutcome, commitArtifact } from '../cache/commit.ts';
+import { type CommitOutcome, commitArtifact, restoreArtifact } from '../cache/commit.ts';
 import { type ReconcileResult, reconcile } from '../cache/reconcile.ts';
 import { GiteaClient } from '../gitea/index.ts';
 import { CONNECTION_OPTIONS, CONNECTION_USAGE, parseVerbArgs, resolveConnection } from './common.ts';
@@ -16,6 +16,7 @@ options:
   --workspace DIR    a checkout of the meta repo to read entries from (env GITHUB_WORKSPACE)
   --bot LOGIN        the bot's login, whose PRs carry On-behalf-of trailers (env RFC_BOT_LOGIN)
   --commit           commit the artifact to the meta repo's cache branch when it changed
+                     (an empty DIR is first filled from that branch, so the sweep is incremental)
   --branch NAME      the cache branch (default rfc-cache)
   --path DIR         folder inside the cache branch (default cache-artifacts)
 ${CONNECTION_USAGE}`;
@@ -65,17 +66,24 @@ export async function main(argv: string[]): Promise<number> {
       },
       { client },
     );
+  const remote = remoteUrl(client.baseUrl, conn.owner, conn.repo);
+  const branchOpts = {
+    ...(values.branch ? { branch: values.branch } : {}),
+    ...(values.path ? { path: values.path } : {}),
+  };
+  if (values.commit) {
+    if (!conn.token) throw new Error('"--commit" needs a token: pass "--token" or set GITEA_TOKEN');
+    await restoreArtifact({ out, remoteUrl: remote, token: conn.token, ...branchOpts });
+  }
   const result = await run(values.full === true);
   if (tty) process.stderr.write('\r\x1b[K');
   let commit: CommitOutcome | null = null;
   if (values.commit) {
-    if (!conn.token) throw new Error('"--commit" needs a token: pass "--token" or set GITEA_TOKEN');
     commit = await commitArtifact({
       out,
-      remoteUrl: remoteUrl(client.baseUrl, conn.owner, conn.repo),
-      token: conn.token,
-      ...(values.branch ? { branch: values.branch } : {}),
-      ...(values.path ? { path: values.path } : {}),
+      remoteUrl: remote,
+      token: conn.token!,
+      ...branchOpts,
       regenerate: async () => {
         await run(false);
       },

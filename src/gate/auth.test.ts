@@ -85,4 +85,16 @@ describe('authorize', () => {
     const d = await authorize('graduate_rfc', facts, { ...DEFAULT_MATRIX, graduate_rfc: [] });
     expect(d).toMatchObject({ allowed: false, message: expect.stringContaining('gives it no role') });
   });
+
+  test.each(AUTH_CELLS)(
+    'a source that proves read access: %s asks Gitea only when it needs more than read',
+    async (cell) => {
+      const { facts, asked } = factsFor('nobody');
+      const d = await authorize(cell, { ...facts, proven: 'read' }, DEFAULT_MATRIX);
+      const commenter = DEFAULT_MATRIX[cell].includes('commenter');
+      expect(d.allowed).toBe(commenter);
+      const needsLookup = DEFAULT_MATRIX[cell].some((r) => r === 'writer' || r === 'admin');
+      expect(asked()).toBe(commenter || !needsLookup ? 0 : 1);
+    },
+  );
 });

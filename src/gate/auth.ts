@@ -59,6 +59,8 @@ export interface AuthFacts {
   arbiters: readonly string[];
   /** the person who opened the issue or PR the command acts on, when any */
   author: string | null;
+  /** access the command's source already proves on `repo` (e.g. a comment proves read); no lookup up to it */
+  proven?: Permission | null;
   permission: () => Promise<Permission>;
 }
 
@@ -85,6 +87,7 @@ export async function authorize(cell: AuthCell, facts: AuthFacts, matrix: AuthMa
   for (const role of roles) {
     const need = NEEDS[role];
     if (need === undefined) continue;
+    if (facts.proven && RANK[facts.proven] >= need) return { allowed: true, role };
     permission ??= await facts.permission();
     if ((RANK[permission] ?? 0) >= need) return { allowed: true, role };
   }

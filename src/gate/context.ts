@@ -23,7 +23,7 @@ import {
   OutcomeUnknownError,
 } from '../gitea/errors.ts';
 import { relateKey } from './key.ts';
-import { type Command, type GateConfig, GateRefusedError, type Touched } from './types.ts';
+import { type Command, type EntrySource, type GateConfig, GateRefusedError, type Touched } from './types.ts';
 
 /** State kept across the attempts of one `runGate` call. */
 export interface RunState {
@@ -34,6 +34,8 @@ export interface RunState {
   touched: Touched[];
   /** the actor's full name, when a permission lookup returned it */
   actorName: string | null;
+  /** entries come from the API from now on (the entry source was stale, failed, or must be checked) */
+  apiEntries: boolean;
 }
 
 /** What an operation reports. `executedAt`: when a found prior effect was made, when known. */
@@ -117,6 +119,12 @@ export class OpContext {
   readonly meta: { owner: string; repo: string };
   /** owner/name of the meta repo: `config.metaRepo`, else the command's repo */
   readonly metaRepo: string;
+  /** entries read from the entry source in this attempt and not yet confirmed by a sha-guarded write */
+  localReads = 0;
+  /** a write of this attempt succeeded */
+  wroteNow = false;
+  /** this attempt found an object carrying our key */
+  foundOwn = false;
 
   constructor(
     readonly gitea: GiteaClient,
@@ -127,6 +135,7 @@ export class OpContext {
     readonly config: GateConfig,
     readonly state: RunState,
     readonly sleep: (ms: number) => Promise<void>,
+    readonly entries: EntrySource | null = null,
   ) {
     this.metaRepo = config.metaRepo ?? command.repo;
     this.meta = splitRepo(this.metaRepo);
@@ -146,6 +155,7 @@ export class OpContext {
     try {
       const res = await client.request<T>(method, route, options);
       this.state.wrote = true;
+      this.wroteNow = true;
       return res;
     } catch (e) {
       if (isTransient(e)) this.state.uncertain = true;
@@ -163,8 +173,10 @@ export class OpContext {
     for (const k of keys) {
       if (k === null) continue;
       const rel = relateKey(k, this.key);
-      if (rel === 'same') mine = true;
-      else if (rel === 'same-request') {
+      if (rel === 'same') {
+        mine = true;
+        this.foundOwn = true;
+      } else if (rel === 'same-request') {
         throw new GateRefusedError(
           `request "${this.command.request}" from "${this.command.source}" already ran ${this.command.op} with another payload (key "${k}" on ${where}); ` +
             'send the changed command as a new request',
@@ -301,11 +313,40 @@ export class OpContext {
     }
   }
 
-  /** The entry of `slug` on `ref` of the meta repo, or null when absent; refuses when it does not parse. */
-  async readEntry(slug: string, ref: string | null = null): Promise<StoredEntry | null> {
+  /**
+   * The entry of `slug` on `ref` of the meta repo, or null when absent; refuses when it does not
+   * parse. `guarded`: the caller's first write carries the blob sha read here, so Gitea refuses
+   * it when the entry changed; only such reads may come from the (possibly stale) entry source.
+   */
+  async readEntry(
+    slug: string,
+    ref: string | null = null,
+    opts: { guarded?: boolean } = {},
+  ): Promise<StoredEntry | null> {
     const path = entryPath(slug);
-    const file = await this.readFile(this.metaRepo, path, ref);
+    const local = ref === null && opts.guarded ? await this.readLocal(path) : undefined;
+    const file = local === undefined ? await this.readFile(this.metaRepo, path, ref) : local;
     if (!file) return null;
+    return this.parseStored(path, file);
+  }
+
+  /** A file from the entry source: undefined when there is none to use or it failed (read from the API instead). */
+  private async readLocal(path: string): Promise<{ sha: string; text: string } | null | undefined> {
+    if (!this.entries || this.state.apiEntries) return undefined;
+    try {
+      const sha = (await this.entries.list()).get(path);
+      const text = sha === undefined ? null : (await this.entries.texts([sha])).get(sha);
+      if (text === undefined) return undefined;
+      this.localReads++;
+      return sha === undefined || text === null ? null : { sha, text };
+    } catch {
+      // A broken checkout costs requests, never correctness: the API has the same data.
+      this.state.apiEntries = true;
+      return undefined;
+    }
+  }
+
+  private parseStored(path: string, file: { sha: string; text: string }): StoredEntry {
     const parsed = parseEntry(file.text, { path });
     if (!parsed.ok) {
       const why = parsed.problems.map((p) => `${p.field ?? 'file'}: ${p.message}`).join('; ');
@@ -316,9 +357,54 @@ export class OpContext {
     return { entry: parsed.entry, sha: file.sha, path };
   }
 
+  /**
+   * Every `rfcs/*.md` of the default branch as it is now: one listing request gives each file's
+   * blob sha; texts come from the entry source when it holds that very blob, else one read each.
+   * Null when the meta repo has no `rfcs/`.
+   */
+  async scanEntries(): Promise<{ path: string; sha: string; text: string }[] | null> {
+    let listing: { type: string; name: string; path: string; sha: string }[];
+    try {
+      listing = (
+        await this.gitea.request<typeof listing>('GET', '/repos/{owner}/{repo}/contents/{filepath}', {
+          path: { ...this.meta, filepath: 'rfcs' },
+        })
+      ).data;
+    } catch (e) {
+      if (isStatus(e, 404)) return null;
+      throw e;
+    }
+    const files = listing.filter((i) => i.type === 'file' && i.name.endsWith('.md'));
+    let local = new Map<string, string>();
+    if (this.entries && !this.state.apiEntries) {
+      try {
+        const have = new Set((await this.entries.list()).values());
+        local = await this.entries.texts(files.map((f) => f.sha).filter((sha) => have.has(sha)));
+      } catch {
+        this.state.apiEntries = true;
+      }
+    }
+    const out: { path: string; sha: string; text: string }[] = [];
+    for (const f of files) {
+      const text = local.get(f.sha);
+      if (text !== undefined) {
+        out.push({ path: f.path, sha: f.sha, text });
+        continue;
+      }
+      const file = await this.readFile(this.metaRepo, f.path, null);
+      if (file) out.push({ path: f.path, ...file });
+    }
+    return out;
+  }
+
+  /** Parses one file of `scanEntries`; refuses when it does not parse. */
+  storedOf(file: { path: string; sha: string; text: string }): StoredEntry {
+    return this.parseStored(file.path, file);
+  }
+
   /** The entry of `slug` on the default branch; refuses when there is none. */
-  async requireEntry(slug: string): Promise<StoredEntry> {
-    const stored = await this.readEntry(slug);
+  async requireEntry(slug: string, opts: { guarded?: boolean } = {}): Promise<StoredEntry> {
+    const stored = await this.readEntry(slug, null, opts);
     if (!stored) {
       throw new GateRefusedError(
         `"${this.metaRepo}" has no RFC "${slug}" (no "${entryPath(slug)}" on the default branch)`,
@@ -469,10 +555,17 @@ export class OpContext {
   /**
    * Runs `write` under a claim: a branch `rfc-actions/claim/<key>` created atomically in `repo`
    * (Gitea answers 409 when it exists). Used where Gitea has no create-if-absent for the object.
-   * `probe` runs before the claim, while waiting, and again under the claim.
+   * `probe` runs before the claim, while waiting, and again under the claim. `probeFirst: false`
+   * skips the first probe when the caller knows no finished run can have written yet (the probe
+   * under the claim still sees a racing run's write).
    */
-  async withClaim<T>(repo: string, probe: () => Promise<T | null>, write: () => Promise<T>): Promise<T> {
-    const first = await probe();
+  async withClaim<T>(
+    repo: string,
+    probe: () => Promise<T | null>,
+    write: () => Promise<T>,
+    opts: { probeFirst?: boolean } = {},
+  ): Promise<T> {
+    const first = opts.probeFirst === false ? null : await probe();
     if (first !== null) return first;
     const lock = `rfc-actions/claim/${this.key}`;
     const polls = Math.max(1, Math.ceil(this.config.lockWaitMs / Math.max(1, this.config.lockPollMs)));

@@ -9,14 +9,16 @@ export {
   MERGE_KINDS,
   type Role,
 } from './auth.ts';
+export { checkoutEntries } from './entries.ts';
 export { canonicalJson, commandKey, slotOf } from './key.ts';
 export { describeOps, OPS, opsUsage, payloadProblems, validateCommand } from './registry.ts';
 export type { FieldSpec, FieldType } from './registry-types.ts';
-export { DEFAULT_GATE_CONFIG, runGate } from './run.ts';
+export { DEFAULT_GATE_CONFIG, DEFAULT_SOURCE_PROOF, runGate } from './run.ts';
 export {
   type Ack,
   type AfterWrite,
   type Command,
+  type EntrySource,
   type GateConfig,
   type GateDeps,
   GateInputError,

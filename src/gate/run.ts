@@ -3,7 +3,7 @@ import type { AuditRecord } from '../cache/model.ts';
 import { GiteaRequestError, isStatus } from '../gitea/errors.ts';
 import { appendAudit, auditSlotConflict, auditSuccess, readAudit } from './audit.ts';
 import { authorize, DEFAULT_MATRIX, type Permission } from './auth.ts';
-import { isTransient, OpContext, type RunState, splitRepo } from './context.ts';
+import { isTransient, OpContext, RetryableConflict, type RunState, splitRepo } from './context.ts';
 import { commandKey } from './key.ts';
 import { OPS, validateCommand } from './registry.ts';
 import {
@@ -14,6 +14,19 @@ import {
   type GateDeps,
   GateRefusedError,
 } from './types.ts';
+
+/**
+ * What a command's `source` proves about its actor on the command's repo, without a lookup.
+ * `slash-command`: Gitea delivered a comment the actor wrote there, and commenting takes read
+ * access (write on a locked issue). `dispatch`: GITHUB_ACTOR started the workflow run, which Gitea
+ * allows only with write access to the repo's Actions (`reqRepoActionsWriter` on `/actions/run`,
+ * routers/web/web.go). Read is all either is trusted for: the "anyone who can comment" cells.
+ * Like `actor`, `source` is asserted by the gate's caller.
+ */
+export const DEFAULT_SOURCE_PROOF: Readonly<Record<string, Permission>> = {
+  'slash-command': 'read',
+  dispatch: 'read',
+};
 
 /** The defaults of every `GateConfig` field. */
 export const DEFAULT_GATE_CONFIG: GateConfig = {
@@ -26,6 +39,7 @@ export const DEFAULT_GATE_CONFIG: GateConfig = {
   metaRepo: null,
   rfcRepoOwner: null,
   rfcRepoName: (id) => `rfc-${String(id).padStart(4, '0')}`,
+  sourceProof: DEFAULT_SOURCE_PROOF,
 };
 
 async function permissionOf(ctx: OpContext, repo: string): Promise<Permission> {
@@ -110,17 +124,46 @@ export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
     }
     return ack;
   };
-  const state: RunState = { wrote: false, uncertain: false, touched: [], actorName: null };
+  const state: RunState = {
+    wrote: false,
+    uncertain: false,
+    touched: [],
+    actorName: null,
+    apiEntries: !deps.entries,
+  };
   const now = deps.clock.now();
   let intent = false;
   let result: Ack | null = null;
-  for (let attempt = 1; result === null; attempt++) {
-    const ctx = new OpContext(deps.gitea, deps.botGitea, command, key, now, config, state, sleep);
+  for (let attempt = 1; result === null; ) {
+    const ctx = new OpContext(
+      deps.gitea,
+      deps.botGitea,
+      command,
+      key,
+      now,
+      config,
+      state,
+      sleep,
+      deps.entries ?? null,
+    );
+    // A conclusion drawn from the entry source without a sha-guarded write confirming it (a denial,
+    // a refusal, "nothing to write") is drawn again from the API: the checkout may be stale.
+    const recheck = (): boolean => {
+      if (ctx.localReads === 0 || state.apiEntries) return false;
+      state.apiEntries = true;
+      return true;
+    };
     try {
       const plan = await OPS[op].plan(ctx, command.payload);
+      const proven = plan.facts.repo === command.repo ? (config.sourceProof[command.source] ?? null) : null;
       const decision = await authorize(
         plan.cell,
-        { ...plan.facts, actor: command.actor, permission: () => permissionOf(ctx, plan.facts.repo) },
+        {
+          ...plan.facts,
+          actor: command.actor,
+          proven,
+          permission: () => permissionOf(ctx, plan.facts.repo),
+        },
         config.matrix,
       );
       if (!decision.allowed) throw new GateDeniedError(decision.message);
@@ -133,6 +176,7 @@ export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
         intent = true;
       }
       const outcome = await plan.run();
+      if (!ctx.wroteNow && !ctx.foundOwn && recheck()) continue;
       const prior = !state.wrote && !state.uncertain;
       const ack: Ack = {
         success: true,
@@ -155,6 +199,11 @@ export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
       );
       result = ack;
     } catch (e) {
+      if ((e instanceof GateDeniedError || e instanceof GateRefusedError) && recheck()) continue;
+      // A stale checkout makes the guarded write fail (Gitea: 422, the sha does not match): the run
+      // is repeated once from the API, without counting against `attempts`.
+      if (e instanceof RetryableConflict && recheck()) continue;
+      if (ctx.localReads > 0) state.apiEntries = true;
       if (e instanceof GateDeniedError) {
         await appendAudit(
           deps.auditDir,
@@ -165,6 +214,7 @@ export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
       }
       if (isTransient(e) && attempt < config.attempts) {
         await sleep(config.retryDelayMs * attempt);
+        attempt++;
         continue;
       }
       const message =

@@ -1,6 +1,6 @@
 /** The gate's public types: commands, acknowledgements, dependencies and errors. */
 import type { GiteaClient } from '../gitea/client.ts';
-import type { AuthMatrix } from './auth.ts';
+import type { AuthMatrix, Permission } from './auth.ts';
 
 /** Every operation the gate knows, in the order usage lists them. */
 export const OP_NAMES = [
@@ -93,6 +93,25 @@ export interface GateConfig {
   rfcRepoOwner: string | null;
   /** name of an RFC repo from its id */
   rfcRepoName: (id: number) => string;
+  /**
+   * command `source` -> the access its actor is known to hold on the command's repo without a
+   * lookup (see `DEFAULT_SOURCE_PROOF`); only "anyone who can comment" cells use it
+   */
+  sourceProof: Readonly<Record<string, Permission>>;
+}
+
+/**
+ * Entries of the meta repo's default branch from somewhere cheaper than the API, such as a local
+ * checkout (`checkoutEntries`). It may be stale: the gate only uses it where a write carries the
+ * blob sha it read, or after checking the shas against the API.
+ */
+export interface EntrySource {
+  /** where the entries come from, for messages */
+  readonly label: string;
+  /** `rfcs/*.md` as this source has them: path -> git blob sha */
+  list(): Promise<Map<string, string>>;
+  /** the texts of blobs `list` named, by sha */
+  texts(shas: string[]): Promise<Map<string, string>>;
 }
 
 /** What `runGate` needs. */
@@ -106,6 +125,8 @@ export interface GateDeps {
   afterWrite?: AfterWrite;
   sleep?: (ms: number) => Promise<void>;
   config?: Partial<GateConfig>;
+  /** a checkout of the meta repo to read entries from (fewer requests; stale copies are safe) */
+  entries?: EntrySource;
 }
 
 /** The command is malformed (unknown op, missing or wrong field); nothing was written. */

@@ -35,7 +35,8 @@ function commit(message: string, files: Record<string, string>): void {
 
 beforeAll(async () => {
   await repos.init(bare, 'main');
-  g(root, ['clone', '-q', bare, work]);
+  g(root, ['init', '-q', work]);
+  g(work, ['remote', 'add', 'origin', bare]);
   g(work, ['checkout', '-q', '-b', 'main']);
   commit('one', { 'a.md': '1', 'd/x.md': 'x' });
   commit('two', { 'a.md': '2' });
@@ -169,5 +170,50 @@ describe('GitRepos writes', () => {
     expect(g(bare, ['for-each-ref', '--format=%(refname)']).trim().split('\n')).toEqual(['refs/heads/main']);
     repos.invalidateRefs(bare);
     expect([...(await repos.listRefs(bare)).keys()]).toEqual(['refs/heads/main']);
+  });
+});
+
+describe('GitRepos.mergeBases', () => {
+  it('finds every best common ancestor of a criss-cross merge like git merge-base --all', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-git-cross-'));
+    try {
+      const own = new GitRepos(join(dir, 'git'));
+      const gitDir = own.pathOf('o', 'cross');
+      await own.init(gitDir, 'main');
+      const wt = join(dir, 'wt');
+      g(dir, ['init', '-q', wt]);
+      g(wt, ['remote', 'add', 'origin', gitDir]);
+      // One fixed date for every commit, as the simulator's clock gives: no date ordering to lean on.
+      const env = { GIT_AUTHOR_DATE: '1700000000 +0000', GIT_COMMITTER_DATE: '1700000000 +0000' };
+      const id = ['-c', 'user.name=T', '-c', 'user.email=t@e'];
+      const step = (file: string) => {
+        writeFileSync(join(wt, file), file);
+        g(wt, ['add', '-A'], env);
+        g(wt, [...id, 'commit', '-q', '-m', file], env);
+        return g(wt, ['rev-parse', 'HEAD']).trim();
+      };
+      g(wt, ['checkout', '-q', '-b', 'main']);
+      const root = step('root.md');
+      g(wt, ['checkout', '-q', '-b', 'x']);
+      const x1 = step('x1.md');
+      g(wt, ['checkout', '-q', '-b', 'y', root]);
+      const y1 = step('y1.md');
+      g(wt, [...id, 'merge', '-q', '--no-ff', '-m', 'y takes x1', x1], env);
+      const my = step('y2.md');
+      g(wt, ['checkout', '-q', 'x']);
+      g(wt, [...id, 'merge', '-q', '--no-ff', '-m', 'x takes y1', y1], env);
+      const mx = step('x2.md');
+      g(wt, ['push', '-q', 'origin', 'main', 'x', 'y']);
+      const all = (a: string, b: string) =>
+        g(gitDir, ['merge-base', '--all', a, b]).trim().split('\n').sort();
+      expect((await own.mergeBases(gitDir, mx, my)).sort()).toEqual(all(mx, my));
+      expect(await own.mergeBases(gitDir, mx, my)).toHaveLength(2);
+      expect(await own.mergeBase(gitDir, x1, my)).toBe(x1);
+      expect(await own.mergeBase(gitDir, my, y1)).toBe(y1);
+      expect(await own.mergeBase(gitDir, x1, y1)).toBe(root);
+      own.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

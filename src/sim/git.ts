@@ -674,14 +674,46 @@ export class GitRepos {
   }
 
   /**
-   * A merge base of two commits, in-process: the newest commit (by committer date) reachable
-   * from `b` that is also reachable from `a`; null for unrelated histories. Equals
-   * `git merge-base a b` whenever there is one best common ancestor (no criss-cross merges).
+   * A merge base of two commits, in-process: the best common ancestor (one no other common
+   * ancestor descends from), the newest by committer date when there are several (criss-cross
+   * merges, where `git merge-base` may pick another); null for unrelated histories.
    */
   async mergeBase(gitDir: string, a: string, b: string): Promise<string | null> {
-    const ancestorsOfA = new Set(await this.walk(gitDir, { from: a }));
-    for (const sha of await this.walk(gitDir, { from: b })) if (ancestorsOfA.has(sha)) return sha;
-    return null;
+    return (await this.mergeBases(gitDir, a, b))[0] ?? null;
+  }
+
+  /**
+   * Every best common ancestor of two commits (`git merge-base --all`), newest committer date
+   * first; more than one only after criss-cross merges.
+   */
+  async mergeBases(gitDir: string, a: string, b: string): Promise<string[]> {
+    if (a === b) return [a];
+    const fromA = await this.ancestors(gitDir, [a]);
+    if (fromA.has(b)) return [b];
+    const fromB = await this.ancestors(gitDir, [b]);
+    if (fromB.has(a)) return [a];
+    const common = [...fromB].filter((sha) => fromA.has(sha));
+    const parents: string[] = [];
+    for (const sha of common) parents.push(...((await this.readCommit(gitDir, sha))?.parents ?? []));
+    const redundant = await this.ancestors(gitDir, parents);
+    const best = common.filter((sha) => !redundant.has(sha));
+    const when = new Map<string, number>();
+    for (const sha of best) when.set(sha, (await this.readCommit(gitDir, sha))?.committer.when ?? 0);
+    return best.sort((x, y) => when.get(y)! - when.get(x)! || (x < y ? -1 : x > y ? 1 : 0));
+  }
+
+  /** Every commit reachable from `from` (inclusive). */
+  private async ancestors(gitDir: string, from: string[]): Promise<Set<string>> {
+    const seen = new Set<string>();
+    const stack = [...from];
+    while (stack.length > 0) {
+      const sha = stack.pop()!;
+      if (seen.has(sha)) continue;
+      seen.add(sha);
+      const c = await this.readCommit(gitDir, sha);
+      for (const p of c?.parents ?? []) if (!seen.has(p)) stack.push(p);
+    }
+    return seen;
   }
 
   /** Commit shas reachable from `from` (newest first, as `git log`), optionally touching `path`. */

@@ -1,9 +1,20 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkMerge, diffStats, mergeBase, mergePull, pullDiff, resolveCommit, updateRef } from './merge.ts';
+import { GitRepos } from './git.ts';
+import {
+  checkMerge,
+  diffStats,
+  mergeBase,
+  mergePull,
+  mergeStatus,
+  pullDiff,
+  pullDiffStats,
+  resolveCommit,
+  updateRef,
+} from './merge.ts';
 
 let dir = '';
 const doer = { name: 'alice', email: 'alice@noreply.localhost', when: new Date('2026-01-02T03:04:05Z') };
@@ -197,5 +208,134 @@ describe('merge plumbing', () => {
       doer,
     });
     expect(out).toEqual({ result: 'unrelated' });
+  });
+});
+
+/** Writes files (`null` removes) on a branch and commits them; returns the commit. */
+function commitFiles(branch: string, files: Record<string, string | Buffer | null>): string {
+  sh('checkout', '-q', branch);
+  for (const [file, text] of Object.entries(files)) {
+    if (text === null) {
+      sh('rm', '-q', file);
+      continue;
+    }
+    mkdirSync(join(dir, file, '..'), { recursive: true });
+    writeFileSync(join(dir, file), text);
+    sh('add', file);
+  }
+  sh('commit', '-q', '-m', `${branch}: ${Object.keys(files).join(' ')}`);
+  return sh('rev-parse', 'HEAD');
+}
+
+function move(branch: string, from: string, to: string): string {
+  sh('checkout', '-q', branch);
+  mkdirSync(join(dir, to, '..'), { recursive: true });
+  sh('mv', from, to);
+  sh('commit', '-q', '-m', `${branch}: move ${from}`);
+  return sh('rev-parse', 'HEAD');
+}
+
+const long = Array.from({ length: 40 }, (_, i) => `line ${i}\n\n`).join('');
+
+describe('in-process trial merges and stats agree with git', () => {
+  it.each<[string, () => void]>([
+    ['head ahead of base', () => commitFiles('topic', { 'b.txt': 'b\n' })],
+    ['head already in base', () => commitFiles('main', { 'm.txt': 'm\n' })],
+    [
+      'diverged, disjoint files',
+      () => {
+        commitFiles('main', { 'm.txt': 'm\n' });
+        commitFiles('topic', { 'docs/b.txt': 'b\n', 'a.txt': 'one\n2\nthree\n' });
+      },
+    ],
+    [
+      'diverged, same file, conflicting',
+      () => {
+        commitFiles('main', { 'a.txt': 'ONE\ntwo\nthree\n' });
+        commitFiles('topic', { 'a.txt': 'uno\ntwo\nthree\n' });
+      },
+    ],
+    [
+      'diverged, same file, same change',
+      () => {
+        commitFiles('main', { 'a.txt': 'one\ntwo\n3\n' });
+        commitFiles('topic', { 'a.txt': 'one\ntwo\n3\n', 'b.txt': long });
+      },
+    ],
+    [
+      'rename on base, edit on head',
+      () => {
+        commitFiles('main', { 'a.txt': long });
+        sh('branch', '-f', 'topic', 'main');
+        move('main', 'a.txt', 'moved/a.txt');
+        commitFiles('topic', { 'a.txt': `${long}tail\n` });
+      },
+    ],
+    [
+      'directory renamed on base, file added to it on head',
+      () => {
+        commitFiles('main', { 'rfcs/x.md': long });
+        sh('branch', '-f', 'topic', 'main');
+        move('main', 'rfcs/x.md', 'accepted/x.md');
+        commitFiles('topic', { 'rfcs/new.md': 'new\n' });
+      },
+    ],
+    [
+      'file on base where head has a directory',
+      () => {
+        commitFiles('main', { f: 'file\n' });
+        commitFiles('topic', { 'f/g.txt': 'g\n' });
+      },
+    ],
+    [
+      'deletion on base, unrelated edit on head',
+      () => {
+        commitFiles('main', { 'x.txt': 'x\n' });
+        sh('branch', '-f', 'topic', 'main');
+        commitFiles('main', { 'x.txt': null });
+        commitFiles('topic', { 'a.txt': `${long}one\n`, 'bin.dat': Buffer.from([1, 0, 2]) });
+      },
+    ],
+    [
+      'head with attributes and a removed file',
+      () => {
+        commitFiles('topic', { '.gitattributes': '*.txt -diff\n', 'a.txt': 'changed\n' });
+        commitFiles('topic', { 'a.txt': null });
+      },
+    ],
+  ])('%s', async (_name, setup) => {
+    setup();
+    const gitDir = join(dir, '.git');
+    const repos = new GitRepos(join(gitDir, 'sim-objects'));
+    try {
+      const base = sh('rev-parse', 'main');
+      const head = sh('rev-parse', 'topic');
+      const want = await checkMerge(gitDir, base, head);
+      const got = await mergeStatus(repos, gitDir, base, head);
+      expect(got).toEqual({ mergeBase: want.mergeBase, status: want.status });
+      if (got.mergeBase) {
+        expect(await pullDiffStats(repos, gitDir, got.mergeBase, head)).toEqual(
+          await diffStats(gitDir, got.mergeBase, head),
+        );
+      }
+    } finally {
+      repos.close();
+    }
+  });
+
+  it('finds unrelated histories without a merge base', async () => {
+    const gitDir = join(dir, '.git');
+    sh('checkout', '-q', '--orphan', 'lonely');
+    sh('rm', '-rq', '--cached', '.');
+    writeFileSync(join(dir, 'z.txt'), 'z\n');
+    sh('add', 'z.txt');
+    sh('commit', '-q', '-m', 'lonely');
+    const lonely = sh('rev-parse', 'HEAD');
+    const repos = new GitRepos(join(gitDir, 'sim-objects'));
+    expect(await mergeStatus(repos, gitDir, sh('rev-parse', 'main'), lonely)).toEqual({
+      mergeBase: null,
+      status: 'unrelated',
+    });
+    repos.close();
   });
 });

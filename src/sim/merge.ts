@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { GitRepos } from './git.ts';
+import { isBinary, lineStats } from './numstat.ts';
 
 /** Merge styles the simulator performs (Gitea's `Do` values it supports). */
 export type MergeStyle = 'merge' | 'squash' | 'rebase' | 'rebase-merge';
@@ -115,6 +117,69 @@ export async function checkMerge(gitDir: string, baseSha: string, headSha: strin
   return { mergeBase: base, status: 'conflict', tree: null, conflicts };
 }
 
+/** Outcome of a trial merge when only the status is needed (no merge tree). */
+export interface MergeStatus {
+  mergeBase: string | null;
+  status: MergeCheck['status'];
+}
+
+/**
+ * The status a trial merge of head into base would have, in-process wherever git's answer is
+ * certain: unrelated histories, head already in base or base in head, or both sides changing
+ * disjoint paths with no possible rename on either side. Otherwise (overlapping paths, renames,
+ * criss-cross merge bases) it runs `git merge-tree` like {@link checkMerge}.
+ */
+export async function mergeStatus(
+  repos: GitRepos,
+  gitDir: string,
+  baseSha: string,
+  headSha: string,
+): Promise<MergeStatus> {
+  const bases = await repos.mergeBases(gitDir, baseSha, headSha);
+  if (bases.length === 0) return { mergeBase: null, status: 'unrelated' };
+  const mergeBaseSha = bases[0]!;
+  if (bases.length === 1) {
+    if (mergeBaseSha === baseSha || mergeBaseSha === headSha)
+      return { mergeBase: mergeBaseSha, status: 'clean' };
+    const [mb, base, head] = await Promise.all(
+      [mergeBaseSha, baseSha, headSha].map((sha) => repos.readCommit(gitDir, sha)),
+    );
+    if (mb && base && head) {
+      const ours = await repos.diffTrees(gitDir, mb.tree, base.tree);
+      const theirs = await repos.diffTrees(gitDir, mb.tree, head.tree);
+      if (disjoint(ours, theirs)) return { mergeBase: mergeBaseSha, status: 'clean' };
+    }
+  }
+  const checked = await checkMerge(gitDir, baseSha, headSha);
+  return { mergeBase: checked.mergeBase, status: checked.status };
+}
+
+type Change = { path: string; status: 'added' | 'modified' | 'removed' };
+
+/**
+ * True when two sides' changes cannot meet in a merge: no shared path, no file on one side where
+ * the other has a directory, and no side that both removes and adds files (a possible rename,
+ * which merge-ort follows, and a directory rename, which `merge.directoryRenames=conflict`
+ * reports as a conflict).
+ */
+function disjoint(a: Change[], b: Change[]): boolean {
+  const mayRename = (c: Change[]) =>
+    c.some((x) => x.status === 'removed') && c.some((x) => x.status === 'added');
+  if (mayRename(a) || mayRename(b)) return false;
+  const paths = new Set(a.map((c) => c.path));
+  const dirs = new Set<string>();
+  for (const c of a) {
+    for (let i = c.path.indexOf('/'); i >= 0; i = c.path.indexOf('/', i + 1)) dirs.add(c.path.slice(0, i));
+  }
+  for (const c of b) {
+    if (paths.has(c.path) || dirs.has(c.path)) return false;
+    for (let i = c.path.indexOf('/'); i >= 0; i = c.path.indexOf('/', i + 1)) {
+      if (paths.has(c.path.slice(0, i))) return false;
+    }
+  }
+  return true;
+}
+
 /** Point `ref` at `newSha` only if it still points at `oldSha` (null: must not exist). */
 export async function updateRef(
   gitDir: string,
@@ -125,11 +190,6 @@ export async function updateRef(
   const old = oldSha ?? '0000000000000000000000000000000000000000';
   const r = await git(gitDir, ['update-ref', ref, newSha, old], { okCodes: [0, 1, 128] });
   return r.code === 0;
-}
-
-/** Force `ref` to `sha` (used for `refs/pull/N/head`, which Gitea overwrites on every push). */
-export async function setRef(gitDir: string, ref: string, sha: string): Promise<void> {
-  await git(gitDir, ['update-ref', ref, sha]);
 }
 
 function signatureEnv(author: Signature, committer: Signature): Record<string, string> {
@@ -324,6 +384,59 @@ export async function pullDiff(
         ];
   const r = await git(gitDir, args);
   return r.stdout;
+}
+
+/** Line stats of a pull: additions, deletions, changed files. */
+export interface DiffStats {
+  additions: number;
+  deletions: number;
+  changedFiles: number;
+}
+
+/**
+ * {@link diffStats} in-process from cached objects (git's line counting, see `numstat.ts`); runs
+ * git when renames are possible (files both removed and added, as `-M` pairs them), for
+ * non-regular files, `.gitattributes` (diff drivers) or edits too large to count exactly.
+ */
+export async function pullDiffStats(
+  repos: GitRepos,
+  gitDir: string,
+  mergeBaseSha: string,
+  headSha: string,
+): Promise<DiffStats> {
+  const viaGit = () => diffStats(gitDir, mergeBaseSha, headSha);
+  const [mb, head] = await Promise.all([
+    repos.readCommit(gitDir, mergeBaseSha),
+    repos.readCommit(gitDir, headSha),
+  ]);
+  if (!mb || !head) return viaGit();
+  const changes = await repos.diffTrees(gitDir, mb.tree, head.tree);
+  if (changes.some((c) => c.status === 'removed') && changes.some((c) => c.status === 'added'))
+    return viaGit();
+  const out: DiffStats = { additions: 0, deletions: 0, changedFiles: changes.length };
+  for (const c of changes) {
+    const dirs = [''];
+    for (let i = c.path.indexOf('/'); i >= 0; i = c.path.indexOf('/', i + 1))
+      dirs.push(`${c.path.slice(0, i)}/`);
+    for (const tree of [mb.tree, head.tree]) {
+      for (const dir of dirs)
+        if (await repos.entryInTree(gitDir, tree, `${dir}.gitattributes`)) return viaGit();
+    }
+    const before = c.status === 'added' ? null : await repos.entryInTree(gitDir, mb.tree, c.path);
+    const after = c.status === 'removed' ? null : await repos.entryInTree(gitDir, head.tree, c.path);
+    const regular = (e: typeof before) => e === null || (e.type === 'blob' && e.mode !== '120000');
+    if (!regular(before) || !regular(after)) return viaGit();
+    const a = before ? await repos.readBlob(gitDir, before.sha) : Buffer.alloc(0);
+    const b = after ? await repos.readBlob(gitDir, after.sha) : Buffer.alloc(0);
+    if (!a || !b) return viaGit();
+    // numstat prints `-` for binary files; they count as changed with no lines.
+    if (isBinary(a) || isBinary(b)) continue;
+    const lines = lineStats(a, b);
+    if (!lines) return viaGit();
+    out.additions += lines.additions;
+    out.deletions += lines.deletions;
+  }
+  return out;
 }
 
 /** Additions, deletions and changed files between merge base and head (`git diff --numstat`). */

@@ -10,6 +10,9 @@ describe('Router', () => {
   r.add('GET', '/repos/{owner}/{repo}/pulls/{index}', 'pull');
   r.add('GET', '/repos/{owner}/{repo}/pulls/{index}/merge', 'merged');
   r.add('GET', '/repos/{owner}/{repo}/pulls/pinned', 'pinned');
+  r.add('GET', '/repos/{owner}/{repo}/pulls/{index}.{diffType}', 'diff');
+  r.add('GET', '/repos/{owner}/{repo}/pulls/{base}/{head}', 'by-head');
+  r.add('GET', '/repos/{owner}/{repo}/raw/v{major}.{minor}+x', 'mixed');
 
   it.each([
     ['/repos/a/b', 'repo', { owner: 'a', repo: 'b' }],
@@ -18,13 +21,24 @@ describe('Router', () => {
     ['/repos/a/b/pulls/3', 'pull', { owner: 'a', repo: 'b', index: '3' }],
     ['/repos/a/b/pulls/3/merge', 'merged', { owner: 'a', repo: 'b', index: '3' }],
     ['/repos/a/b/pulls/pinned', 'pinned', { owner: 'a', repo: 'b' }],
+    ['/repos/a/b/pulls/3.diff', 'diff', { owner: 'a', repo: 'b', index: '3', diffType: 'diff' }],
+    ['/repos/a/b/pulls/3.patch', 'diff', { owner: 'a', repo: 'b', index: '3', diffType: 'patch' }],
+    ['/repos/a/b/pulls/3.tar.gz', 'diff', { owner: 'a', repo: 'b', index: '3', diffType: 'tar.gz' }],
+    [
+      '/repos/a/b/pulls/main/propose/x',
+      'by-head',
+      { owner: 'a', repo: 'b', base: 'main', head: 'propose/x' },
+    ],
+    ['/repos/a/b/pulls/main/topic', 'by-head', { owner: 'a', repo: 'b', base: 'main', head: 'topic' }],
+    ['/repos/a/b/pulls/3/merge/x', 'by-head', { owner: 'a', repo: 'b', base: '3', head: 'merge/x' }],
+    ['/repos/a/b/raw/v1.2%2B+x', 'mixed', { owner: 'a', repo: 'b', major: '1', minor: '2+' }],
   ])('matches %s', (path, handler, params) => {
     const m = r.match('GET', path);
     expect(m?.handler).toBe(handler);
     expect(m?.params).toEqual(params);
   });
 
-  it.each([['/repos/a'], ['/repos/a/b/contents'], ['/repos/a/b/pulls/3/merge/x']])(
+  it.each([['/repos/a'], ['/repos/a/b/contents'], ['/repos/a/b/raw/v1.2x'], ['/repos/a/b/raw/v.2+x']])(
     'does not match %s',
     (path) => {
       expect(r.match('GET', path)).toBeNull();

@@ -1,7 +1,10 @@
 /** Swagger-style path templates (`/repos/{owner}/{repo}/pulls/{index}`) matched against request paths. */
 
-/** A route's template segment: a literal, a `{param}`, or a greedy one at the end. */
-type Segment = { kind: 'literal'; value: string } | { kind: 'param'; name: string; greedy: boolean };
+/** A route's template segment: a literal, a `{param}`, a greedy one at the end, or text mixed with params (`{index}.{diffType}`). */
+type Segment =
+  | { kind: 'literal'; value: string }
+  | { kind: 'param'; name: string; greedy: boolean }
+  | { kind: 'mixed'; pattern: RegExp; names: string[] };
 
 export interface RouteMatch<H> {
   template: string;
@@ -26,19 +29,33 @@ interface Route<H> {
   options: RouteOptions;
 }
 
-/** Only a final `{filepath}`, `{branch}` or `{ref}` swallows slashes, like Gitea's `/contents/*`, `/raw/*`, `/branches/*` and `/git/refs/*` routes. */
-const GREEDY = new Set(['filepath', 'branch', 'ref']);
+/**
+ * Only a final `{filepath}`, `{branch}`, `{ref}` or `{head}` swallows slashes, like Gitea's
+ * `/contents/*`, `/raw/*`, `/branches/*`, `/git/refs/*` and `/pulls/{base}/*`
+ * (routers/api/v1/api.go: `m.Get("/{base}/*", repo.GetPullRequestByBaseHead)`).
+ */
+const GREEDY = new Set(['filepath', 'branch', 'ref', 'head']);
+
+const PARAM = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 function parse(template: string): Segment[] {
   const parts = template.split('/').filter((p) => p !== '');
-  return parts.map((p, i) => {
-    const m = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(p);
-    if (!m) return { kind: 'literal', value: p };
-    return { kind: 'param', name: m[1]!, greedy: i === parts.length - 1 && GREEDY.has(m[1]!) };
+  return parts.map((p, i): Segment => {
+    const whole = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(p);
+    if (whole)
+      return { kind: 'param', name: whole[1]!, greedy: i === parts.length - 1 && GREEDY.has(whole[1]!) };
+    const names = [...p.matchAll(PARAM)].map((m) => m[1]!);
+    if (names.length === 0) return { kind: 'literal', value: p };
+    // Gitea's `/{index}` + `.{diffType:diff|patch}` (routers/api/v1/api.go): each param takes the shortest slash-free run.
+    const source = p
+      .split(PARAM)
+      .map((text, k) => (k % 2 === 0 ? text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : '([^/]+?)'))
+      .join('');
+    return { kind: 'mixed', pattern: new RegExp(`^${source}$`), names };
   });
 }
 
-/** Routes keyed by method; the match with the most literal segments wins. */
+/** Routes keyed by method; the match with the most literal segments (mixed ones count) wins. */
 export class Router<H> {
   private readonly routes: Route<H>[] = [];
 
@@ -53,7 +70,7 @@ export class Router<H> {
       method: m,
       template,
       segments,
-      literals: segments.filter((s) => s.kind === 'literal').length,
+      literals: segments.filter((s) => s.kind !== 'param').length,
       handler,
       options,
     });
@@ -102,6 +119,16 @@ function matchSegments(segments: Segment[], parts: string[]): Record<string, str
     if (p === undefined) return null;
     if (s.kind === 'literal') {
       if (s.value !== p) return null;
+    } else if (s.kind === 'mixed') {
+      const m = s.pattern.exec(p);
+      if (!m) return null;
+      try {
+        s.names.forEach((name, k) => {
+          params[name] = decodeURIComponent(m[k + 1]!);
+        });
+      } catch {
+        return null;
+      }
     } else {
       try {
         params[s.name] = decodeURIComponent(p);

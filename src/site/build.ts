@@ -4,24 +4,21 @@
  * written and of every RFC's input, so a rebuild renders only RFCs whose record changed and
  * rewrites only files whose bytes changed.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFile, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { stableJson } from '../cache/artifact.ts';
 import type { Artifact, IdeaRecord, RfcRecord } from '../cache/model.ts';
-import { API_VERSION, type ApiRfcList, apiRfc, apiSummary, RFC_LIST_SCHEMA, RFC_SCHEMA } from './api.ts';
+import { API_VERSION, type ApiRfcList, apiSummary, RFC_LIST_SCHEMA, RFC_SCHEMA } from './api.ts';
 import { FILTER_JS, ICON_SVG, SEARCH_JS, SITE_CSS } from './assets.ts';
 import { atomFeed, feedEvents } from './feed.ts';
-import { checkGiteaUrl, cmp, encode, GiteaLinks } from './html.ts';
-import { type LinkBase, MarkdownRenderer, type RenderedBody, searchWords } from './markdown.ts';
+import { checkGiteaUrl, cmp, GiteaLinks } from './html.ts';
+import { MarkdownRenderer, searchWords } from './markdown.ts';
 import {
-  bodyLocation,
   indexPage,
   type PersonActivity,
   peoplePage,
   personPage,
   problemsPage,
-  rfcPage,
   type SiteContext,
   searchPage,
   tagPage,
@@ -30,6 +27,13 @@ import {
 import { resolveInside, sitePaths } from './paths.ts';
 import { readArtifactForSite } from './read.ts';
 import { RenderHelper } from './render-pool.ts';
+import {
+  RfcFilesBuilder,
+  type RfcFilesJob,
+  type RfcFilesResult,
+  type RfcFilesSetup,
+  sha,
+} from './rfc-files.ts';
 
 /** Bump when templates change so an incremental build re-renders every RFC page. */
 export const GENERATOR = 'rfc-actions-site/1';
@@ -48,7 +52,10 @@ export interface SiteOptions {
   outDir: string;
   /** where the site is published (`https://host/path/` or `/path/`): makes feed and API links absolute */
   baseUrl?: string;
-  /** render on a worker thread too when there are many bodies (default true; falls back to one thread) */
+  /**
+   * also build RFC files on a helper worker thread when 200 or more need building (default false:
+   * on a busy 2-core runner the second thread measured slower; falls back to one thread)
+   */
   parallel?: boolean;
 }
 
@@ -82,11 +89,6 @@ interface Manifest {
   settings: string;
   files: Record<string, string>;
   inputs: Record<string, string>;
-}
-
-/** Content hash for change detection (not a security boundary). */
-function sha(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
 }
 
 /**
@@ -145,19 +147,6 @@ export function normalizeBaseUrl(raw: string | undefined): string | undefined {
   return u.href.endsWith('/') ? u.href : `${u.href}/`;
 }
 
-function linkBase(ctx: SiteContext, rfc: RfcRecord): LinkBase {
-  const loc = bodyLocation(ctx, rfc);
-  const dir = loc.path.includes('/') ? loc.path.slice(0, loc.path.lastIndexOf('/')) : '';
-  const srcRoot = `${ctx.links.src(loc.repo, '', loc.branch)}/`;
-  const rawRoot = `${ctx.links.repo(loc.repo)}/raw/branch/${encode(loc.branch)}/`;
-  return {
-    srcRoot,
-    rawRoot,
-    src: dir ? `${ctx.links.src(loc.repo, dir, loc.branch)}/` : srcRoot,
-    raw: dir ? `${ctx.links.raw(loc.repo, dir, loc.branch)}/` : rawRoot,
-  };
-}
-
 /** Everything that links to a person's page, so every linked login has one. */
 function collectPeople(rfcs: RfcRecord[], ideas: IdeaRecord[]): Map<string, PersonActivity> {
   const persons = new Map<string, PersonActivity>();
@@ -195,9 +184,7 @@ export async function buildSite(options: SiteOptions, deps: SiteDeps = {}): Prom
   // boots while the artifact is read, instead of after.
   const expectFull = previous === null || previous.manifest.generator !== GENERATOR;
   const early =
-    options.parallel !== false && expectFull && countRfcs(options) >= PARALLEL_MIN
-      ? new RenderHelper()
-      : null;
+    options.parallel === true && expectFull && countRfcs(options) >= PARALLEL_MIN ? new RenderHelper() : null;
   try {
     return await build(options, deps, { now, started, previous, early });
   } finally {
@@ -285,59 +272,71 @@ async function build(
     if (pending.length) await Promise.all(pending.splice(0));
   };
 
-  const todo: RfcRecord[] = [];
+  const todo: RfcFilesJob[] = [];
   for (const rfc of rfcs) {
     const input = inputHash(rfc);
     next.inputs[rfc.slug] = input;
     const page = sitePaths.rfc(rfc.slug);
     const json = sitePaths.rfcJson(rfc.slug);
-    const oldPage = old?.files[page];
-    const oldJson = old?.files[json];
-    if (reuseInputs && old.inputs[rfc.slug] === input && oldPage && oldJson && onDisk(page) && onDisk(json)) {
+    const oldPage = old?.files[page] && onDisk(page) ? old.files[page] : undefined;
+    const oldJson = old?.files[json] && onDisk(json) ? old.files[json] : undefined;
+    if (reuseInputs && old.inputs[rfc.slug] === input && oldPage && oldJson) {
       next.files[page] = oldPage;
       next.files[json] = oldJson;
       unchanged += 2;
     } else {
-      todo.push(rfc);
+      todo.push({ rfc, oldPage, oldJson });
     }
   }
 
-  const emitRfc = (rfc: RfcRecord, body: RenderedBody) => {
-    emit(sitePaths.rfc(rfc.slug), rfcPage(ctx, rfc, body));
-    emit(sitePaths.rfcJson(rfc.slug), stableJson(apiRfc(ctx, rfc, body.toc, siteLink)));
+  const setup: RfcFilesSetup = { meta, giteaBase, baseUrl, outDir };
+  const builder = new RfcFilesBuilder(setup, renderer);
+  if (todo.length) {
+    mkdirSync(resolveInside(outDir, 'rfcs'), { recursive: true });
+    mkdirSync(resolveInside(outDir, 'api/rfcs'), { recursive: true });
+  }
+  const record = (chunk: RfcFilesJob[], results: RfcFilesResult[]) => {
+    for (const [i, { rfc }] of chunk.entries()) {
+      const r = results[i]!;
+      const page = sitePaths.rfc(rfc.slug);
+      const json = sitePaths.rfcJson(rfc.slug);
+      next.files[page] = r.pageHash;
+      next.files[json] = r.jsonHash;
+      if (r.pageWritten) written.push(page);
+      else unchanged++;
+      if (r.jsonWritten) written.push(json);
+      else unchanged++;
+    }
   };
-  const chunks: RfcRecord[][] = [];
+  const chunks: RfcFilesJob[][] = [];
   for (let i = 0; i < todo.length; i += CHUNK) chunks.push(todo.slice(i, i + CHUNK));
   let nextChunk = 0;
   let threads: 1 | 2 = 1;
-  const wanted = options.parallel !== false && todo.length >= PARALLEL_MIN;
+  const wanted = options.parallel === true && todo.length >= PARALLEL_MIN;
   const helper = wanted ? (run.early ?? new RenderHelper()) : null;
   try {
     // Chunks go to whoever is free: the worker joins when ready, the main thread never waits for it.
     const helped = (async () => {
       if (!helper || !(await helper.ready)) return;
+      helper.setup(setup);
       threads = 2;
       while (nextChunk < chunks.length) {
         const chunk = chunks[nextChunk++]!;
-        let bodies: RenderedBody[];
         try {
-          bodies = await helper.render(chunk.map((rfc) => ({ body: rfc.body, base: linkBase(ctx, rfc) })));
+          record(chunk, await helper.build(chunk));
         } catch (e) {
-          // A worker that dies mid-build hands its chunk back to the main thread.
+          // A worker that fails mid-build hands its chunk back to the main thread.
           warnings.push(`render worker failed (${(e as Error).message}); continuing on one thread`);
-          bodies = chunk.map((rfc) => renderer.render(rfc.body, linkBase(ctx, rfc)));
-          for (const [i, rfc] of chunk.entries()) emitRfc(rfc, bodies[i]!);
+          record(chunk, builder.build(chunk));
           return;
         }
-        for (const [i, rfc] of chunk.entries()) emitRfc(rfc, bodies[i]!);
       }
     })();
     if (helper && deps.awaitHelper) await helper.ready;
     while (nextChunk < chunks.length) {
       const chunk = chunks[nextChunk++]!;
-      for (const rfc of chunk) emitRfc(rfc, renderer.render(rfc.body, linkBase(ctx, rfc)));
-      if (pending.length >= 256) await drain();
-      else await new Promise((resolve) => setImmediate(resolve));
+      record(chunk, builder.build(chunk));
+      await new Promise((resolve) => setImmediate(resolve));
     }
     await helped;
   } finally {

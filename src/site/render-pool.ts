@@ -1,5 +1,5 @@
 /**
- * A helper worker thread for rendering bodies, so a large build uses both cores. The main thread
+ * A helper worker thread that builds RFC files (render, page, JSON, write), so a large build uses both cores. The main thread
  * never waits for it: it renders too and the worker takes chunks once it is ready. When the
  * worker cannot start (a single-file bundle without the worker file, no TypeScript loader), the
  * main thread simply renders everything.
@@ -7,23 +7,19 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { LinkBase, RenderedBody } from './markdown.ts';
-import type { RenderRequest } from './render-worker.ts';
-
-export interface RenderJob {
-  body: string;
-  base: LinkBase;
-}
+import type { WorkerRequest } from './render-worker.ts';
+import type { RfcFilesJob, RfcFilesResult, RfcFilesSetup } from './rfc-files.ts';
 
 interface Pending {
-  resolve(out: RenderedBody[]): void;
+  resolve(out: RfcFilesResult[]): void;
   reject(e: Error): void;
 }
 
 function startWorker(): Worker | null {
-  const js = new URL('./render-worker.js', import.meta.url);
-  const ts = new URL('./render-worker.ts', import.meta.url);
   try {
+    // In a CommonJS bundle import.meta.url is undefined and `new URL` throws: no helper then.
+    const js = new URL('./render-worker.js', import.meta.url);
+    const ts = new URL('./render-worker.ts', import.meta.url);
     if (js.protocol === 'file:' && existsSync(fileURLToPath(js))) return new Worker(js);
     if (ts.protocol === 'file:' && existsSync(fileURLToPath(ts))) {
       // Running from source (tsx): worker threads do not inherit the loader, so register it first.
@@ -60,7 +56,7 @@ export class RenderHelper {
       };
       w.on('error', fail);
       w.on('exit', () => fail());
-      w.on('message', (msg: { ready?: boolean; id?: number; out?: RenderedBody[] }) => {
+      w.on('message', (msg: { ready?: boolean; id?: number; out?: RfcFilesResult[]; error?: string }) => {
         if (msg.ready) {
           resolve(true);
           return;
@@ -68,17 +64,23 @@ export class RenderHelper {
         const p = this.pending.get(msg.id!);
         if (!p) return;
         this.pending.delete(msg.id!);
-        p.resolve(msg.out!);
+        if (msg.error !== undefined) p.reject(new Error(msg.error));
+        else p.resolve(msg.out!);
       });
     });
   }
 
-  /** Renders `jobs` on the worker, in order. Only call after `ready` resolved true. */
-  render(jobs: RenderJob[]): Promise<RenderedBody[]> {
+  /** Tells the worker what it builds for (once, before `build`). */
+  setup(setup: RfcFilesSetup): void {
+    this.worker!.postMessage({ setup } satisfies WorkerRequest);
+  }
+
+  /** Builds and writes the files of `jobs` on the worker, in order. Only call after `ready` resolved true. */
+  build(jobs: RfcFilesJob[]): Promise<RfcFilesResult[]> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker!.postMessage({ id, jobs } satisfies RenderRequest);
+      this.worker!.postMessage({ id, jobs } satisfies WorkerRequest);
     });
   }
 

@@ -734,24 +734,31 @@ describe('pulls, issues, comments, search', () => {
         expect: 404,
       }),
     );
-    if (diffRoutable()) {
-      await f.admin.call(
-        repoCall(f, {
-          method: 'GET',
-          template: '/repos/{owner}/{repo}/pulls/{index}.{diffType}',
-          path: { index: n, diffType: 'diff' },
-          expect: 200,
-        }),
-      );
-      await f.admin.call(
-        repoCall(f, {
-          method: 'GET',
-          template: '/repos/{owner}/{repo}/pulls/{index}.{diffType}',
-          path: { index: 9999, diffType: 'diff' },
-          expect: 404,
-        }),
-      );
-    }
+    const slashed = await f.admin.call<{ number: number }>(
+      repoCall(f, {
+        method: 'GET',
+        template: '/repos/{owner}/{repo}/pulls/{base}/{head}',
+        path: { base: 'main', head: 'propose/ct' },
+        expect: 200,
+      }),
+    );
+    expect(slashed.data.number).toBe(n);
+    await f.admin.call(
+      repoCall(f, {
+        method: 'GET',
+        template: '/repos/{owner}/{repo}/pulls/{index}.{diffType}',
+        path: { index: n, diffType: 'diff' },
+        expect: 200,
+      }),
+    );
+    await f.admin.call(
+      repoCall(f, {
+        method: 'GET',
+        template: '/repos/{owner}/{repo}/pulls/{index}.{diffType}',
+        path: { index: 9999, diffType: 'diff' },
+        expect: 404,
+      }),
+    );
     await f.bob.call(
       repoCall(f, {
         method: 'PATCH',
@@ -1125,11 +1132,6 @@ describe('git smart HTTP and simulator admin endpoints', () => {
     for (const r of OTHER_ENDPOINTS.filter((e) => e.includes('/_sim/'))) ledger.recordOther(r, how);
   });
 });
-
-/** Whether the router dispatches `{index}.{diffType}` (a mixed segment) to its template. */
-function diffRoutable(): boolean {
-  return reachable('GET', '/repos/{owner}/{repo}/pulls/{index}.{diffType}');
-}
 
 /** Whether a sample path built from the template reaches that template in the simulator's router. */
 function reachable(method: string, template: string): boolean {

@@ -36,6 +36,10 @@ describe('usage errors', () => {
     [['create_issue', '--input', '{nope', ...base], /"--input" is not JSON/],
     [['create_issue', '--input', '{"title":"t"}', ...base], /field "body" is required/],
     [['create_issue', '--input', '{"title":"t","body":"b"}', '--request', 'r1'], /missing "--as LOGIN"/],
+    [
+      ['create_issue', '--input', '{"title":"t","body":"b"}', ...base, '--workspace', '/nonexistent/ws'],
+      /"--workspace" "\/nonexistent\/ws" is not a git checkout of "rfcs\/meta"/,
+    ],
   ])('%j', async (argv, why) => {
     const err = await main(argv).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CliUsageError);

@@ -1,10 +1,45 @@
 /** Replay and crash-window guarantees of every operation, on the simulator. */
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { OP_NAMES, type OpName, readAudit, runGate } from '../../src/gate/index.ts';
-import { counts, type Fixture, sampleCommands, snapshot, startFixture } from './harness.ts';
+import {
+  checkoutEntries,
+  type EntrySource,
+  type GateDeps,
+  OP_NAMES,
+  type OpName,
+  readAudit,
+  runGate,
+} from '../../src/gate/index.ts';
+import { counts, type Fixture, META, sampleCommands, snapshot, startFixture } from './harness.ts';
+
+const exec = promisify(execFile);
+
+/** Operations that read entries from a checkout (open_body_edit_pr shares open_metadata_pr's path). */
+const CHECKOUT_OPS: OpName[] = ['open_metadata_pr', 'open_claim_pr', 'graduate_rfc'];
+
+type Mode = 'api' | 'checkout';
+const MODES: [Mode, OpName[]][] = [
+  ['api', [...OP_NAMES]],
+  ['checkout', CHECKOUT_OPS],
+];
+
+/**
+ * Entries for `mode`: none, or a clone of the meta repo brought up to date now (the first run
+ * reads it fresh; later runs in the same test read it stale, as a re-run job would).
+ */
+async function modeDeps(f: Fixture, mode: Mode, dirs: string[]): Promise<Partial<GateDeps>> {
+  if (mode === 'api') return {};
+  const dir = await mkdtemp(join(tmpdir(), 'gate-guar-ws-'));
+  dirs.push(dir);
+  await exec('git', ['clone', '-q', `${f.sim.url.replace('//', `//x:${f.sim.token}@`)}/${META}.git`, dir]);
+  const entries: EntrySource | null = await checkoutEntries(dir, { repo: META });
+  if (!entries) throw new Error('the clone is not a checkout of the meta repo');
+  return { entries };
+}
 
 /** What one clean execution of each sample command adds. */
 const DELTAS: Record<
@@ -33,17 +68,22 @@ function delta(before: Record<string, number>, after: Record<string, number>): R
   return out;
 }
 
-describe('replay: the same command 5 times leaves one effect', () => {
+describe.each(MODES)('replay: the same command 5 times leaves one effect (entries: %s)', (mode, ops) => {
   let f: Fixture;
+  const dirs: string[] = [];
   beforeAll(async () => {
     f = await startFixture();
   }, 30_000);
-  afterAll(async () => f.close());
+  afterAll(async () => {
+    await f.close();
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
 
-  test.each(OP_NAMES.map((op) => [op]))('%s', async (op) => {
+  test.each(ops.map((op) => [op]))('%s', async (op) => {
     const command = sampleCommands()[op];
+    const extra = await modeDeps(f, mode, dirs);
     const s0 = await snapshot(f.admin);
-    const first = await runGate(command, f.deps());
+    const first = await runGate(command, f.deps(extra));
     expect(first).toMatchObject({ success: true, prior_execution: false, op });
     const s1 = await snapshot(f.admin);
     expect(s1).not.toEqual(s0);
@@ -54,7 +94,7 @@ describe('replay: the same command 5 times leaves one effect', () => {
       for (let i = 2; i <= 5; i++) {
         const ack = await runGate(
           command,
-          i <= 3 ? f.deps() : f.deps({ auditDir: await mkdtemp(join(fresh, 'r')) }),
+          i <= 3 ? f.deps(extra) : f.deps({ ...extra, auditDir: await mkdtemp(join(fresh, 'r')) }),
         );
         expect(ack, `replay ${i}`).toMatchObject({
           success: true,
@@ -73,60 +113,79 @@ describe('replay: the same command 5 times leaves one effect', () => {
   });
 });
 
-describe('crash window: every write performed, every response dropped', () => {
-  let f: Fixture;
-  beforeAll(async () => {
-    f = await startFixture();
-  }, 30_000);
-  afterAll(async () => f.close());
+describe.each(MODES)(
+  'crash window: every write performed, every response dropped (entries: %s)',
+  (mode, ops) => {
+    let f: Fixture;
+    const dirs: string[] = [];
+    beforeAll(async () => {
+      f = await startFixture();
+    }, 30_000);
+    afterAll(async () => {
+      await f.close();
+      for (const d of dirs) await rm(d, { recursive: true, force: true });
+    });
 
-  test.each(OP_NAMES.map((op) => [op]))('%s', async (op) => {
-    const command = sampleCommands()[op];
-    const s0 = counts(await snapshot(f.admin));
-    const removers = ['POST', 'PUT', 'PATCH', 'DELETE'].map((method) =>
-      f.sim.faults.add({ method, dropResponse: true }),
-    );
-    let ack: Awaited<ReturnType<typeof runGate>>;
-    try {
-      ack = await runGate(
+    test.each(ops.map((op) => [op]))('%s', async (op) => {
+      const command = sampleCommands()[op];
+      const extra = await modeDeps(f, mode, dirs);
+      const s0 = counts(await snapshot(f.admin));
+      const removers = ['POST', 'PUT', 'PATCH', 'DELETE'].map((method) =>
+        f.sim.faults.add({ method, dropResponse: true }),
+      );
+      let ack: Awaited<ReturnType<typeof runGate>>;
+      try {
+        ack = await runGate(
+          command,
+          f.deps({ ...extra, config: { lockWaitMs: 50, lockPollMs: 10, retryDelayMs: 0, attempts: 8 } }),
+        );
+      } finally {
+        for (const remove of removers) remove();
+      }
+      expect(ack).toMatchObject({ success: true, prior_execution: false });
+      const s1 = await snapshot(f.admin);
+      expect(delta(s0, counts(s1))).toEqual(DELTAS[op]);
+      const again = await runGate(
         command,
-        f.deps({ config: { lockWaitMs: 50, lockPollMs: 10, retryDelayMs: 0, attempts: 8 } }),
+        f.deps({ ...extra, auditDir: await mkdtemp(join(f.auditDir, 'x')) }),
       );
-    } finally {
-      for (const remove of removers) remove();
-    }
-    expect(ack).toMatchObject({ success: true, prior_execution: false });
-    const s1 = await snapshot(f.admin);
-    expect(delta(s0, counts(s1))).toEqual(DELTAS[op]);
-    const again = await runGate(command, f.deps({ auditDir: await mkdtemp(join(f.auditDir, 'x')) }));
-    expect(again).toMatchObject({ success: true, prior_execution: true, number: ack.number });
-    expect(await snapshot(f.admin)).toEqual(s1);
-  });
-});
+      expect(again).toMatchObject({ success: true, prior_execution: true, number: ack.number });
+      expect(await snapshot(f.admin)).toEqual(s1);
+    });
+  },
+);
 
-describe('three concurrent runs of one command, each with its own audit log, leave one effect', () => {
-  let f: Fixture;
-  beforeAll(async () => {
-    f = await startFixture();
-  }, 30_000);
-  afterAll(async () => f.close());
+describe.each(MODES)(
+  'three concurrent runs of one command, each with its own audit log, leave one effect (entries: %s)',
+  (mode, ops) => {
+    let f: Fixture;
+    const dirs: string[] = [];
+    beforeAll(async () => {
+      f = await startFixture();
+    }, 30_000);
+    afterAll(async () => {
+      await f.close();
+      for (const d of dirs) await rm(d, { recursive: true, force: true });
+    });
 
-  test.each(OP_NAMES.map((op) => [op]))('%s', async (op) => {
-    const command = sampleCommands('concurrent')[op];
-    const s0 = counts(await snapshot(f.admin));
-    const remove = f.sim.faults.add({ method: 'GET', latencyMs: 15 });
-    let acks: Awaited<ReturnType<typeof runGate>>[];
-    try {
-      acks = await Promise.all(
-        [1, 2, 3].map(async (n) =>
-          runGate(command, f.deps({ auditDir: await mkdtemp(join(f.auditDir, `c${n}-`)) })),
-        ),
-      );
-    } finally {
-      remove();
-    }
-    expect(acks.map((a) => a.success)).toEqual([true, true, true]);
-    expect(new Set(acks.map((a) => a.number)).size).toBe(1);
-    expect(delta(s0, counts(await snapshot(f.admin)))).toEqual(DELTAS[op]);
-  });
-});
+    test.each(ops.map((op) => [op]))('%s', async (op) => {
+      const command = sampleCommands('concurrent')[op];
+      const extra = await modeDeps(f, mode, dirs);
+      const s0 = counts(await snapshot(f.admin));
+      const remove = f.sim.faults.add({ method: 'GET', latencyMs: 15 });
+      let acks: Awaited<ReturnType<typeof runGate>>[];
+      try {
+        acks = await Promise.all(
+          [1, 2, 3].map(async (n) =>
+            runGate(command, f.deps({ ...extra, auditDir: await mkdtemp(join(f.auditDir, `c${n}-`)) })),
+          ),
+        );
+      } finally {
+        remove();
+      }
+      expect(acks.map((a) => a.success)).toEqual([true, true, true]);
+      expect(new Set(acks.map((a) => a.number)).size).toBe(1);
+      expect(delta(s0, counts(await snapshot(f.admin)))).toEqual(DELTAS[op]);
+    });
+  },
+);

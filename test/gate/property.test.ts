@@ -1,14 +1,47 @@
 /**
- * Property: random sequences of commands, with random faults (5xx, timeouts, dropped responses)
- * and random replays (same or fresh audit log), leave Gitea as one clean run of each command.
+ * Property: random sequences of commands, with random faults (5xx, timeouts, dropped responses),
+ * random replays (same or fresh audit log) and entries from the API, a fresh checkout or a stale
+ * one, leave Gitea as one clean run of each command.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { beforeAll, expect, test } from 'vitest';
-import { type Command, runGate } from '../../src/gate/index.ts';
+import { serializeEntry } from '../../src/entry/index.ts';
+import { type Command, checkoutEntries, type EntrySource, runGate } from '../../src/gate/index.ts';
 import type { FaultRule } from '../../src/sim/index.ts';
-import { META, sampleCommands, snapshot, startFixture } from './harness.ts';
+import { entry, type Fixture, META, sampleCommands, snapshot, startFixture } from './harness.ts';
+
+const exec = promisify(execFile);
+
+/** A clone of the meta repo; `stale`: with a local commit that changes the entries the pool edits. */
+async function clone(f: Fixture, dir: string, stale: boolean): Promise<EntrySource> {
+  await exec('git', ['clone', '-q', `${f.sim.url.replace('//', `//x:${f.sim.token}@`)}/${META}.git`, dir]);
+  if (stale) {
+    for (const slug of ['intro', 'claimme'])
+      await writeFile(
+        join(dir, `rfcs/${slug}.md`),
+        serializeEntry(entry({ slug, owners: ['alice'], tags: ['old'] })),
+      );
+    await exec('git', [
+      '-C',
+      dir,
+      '-c',
+      'user.name=t',
+      '-c',
+      'user.email=t@example.com',
+      'commit',
+      '-qam',
+      'stale',
+    ]);
+  }
+  const entries = await checkoutEntries(dir, { repo: META });
+  if (!entries) throw new Error(`"${dir}" is not a checkout of "${META}"`);
+  return entries;
+}
 
 const s = sampleCommands('p');
 const POOL: Command[] = [
@@ -21,6 +54,7 @@ const POOL: Command[] = [
   { ...s.propose_rfc, request: 'p7' },
   { ...s.start_edit_branch, request: 'p8' },
   { ...s.open_metadata_pr, request: 'p9' },
+  { ...s.open_claim_pr, request: 'p10' },
 ];
 
 const WRITE = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -43,6 +77,7 @@ const stepArb = fc.record({
   cmd: fc.integer({ min: 0, max: POOL.length - 1 }),
   fault: faultArb,
   freshAudit: fc.boolean(),
+  entries: fc.constantFrom('api', 'fresh', 'stale'),
 });
 
 let reference: Awaited<ReturnType<typeof snapshot>>;
@@ -61,12 +96,19 @@ test('faults and replays never change the outcome', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(stepArb, { minLength: 4, maxLength: 10 }), async (steps) => {
       const f = await startFixture();
+      const ws = await mkdtemp(join(tmpdir(), 'gate-prop-ws-'));
       try {
+        const sources = {
+          api: null,
+          fresh: await clone(f, join(ws, 'fresh'), false),
+          stale: await clone(f, join(ws, 'stale'), true),
+        };
         for (const step of steps) {
           const remove = step.fault ? f.sim.faults.add(step.fault) : () => {};
           try {
             const auditDir = step.freshAudit ? await mkdtemp(join(f.auditDir, 'r')) : f.auditDir;
-            await runGate(POOL[step.cmd]!, f.deps({ auditDir }));
+            const entries = sources[step.entries];
+            await runGate(POOL[step.cmd]!, f.deps({ auditDir, ...(entries ? { entries } : {}) }));
           } finally {
             remove();
           }
@@ -78,6 +120,7 @@ test('faults and replays never change the outcome', async () => {
         expect(await snapshot(f.admin)).toEqual(reference);
       } finally {
         await f.close();
+        await rm(ws, { recursive: true, force: true });
       }
     }),
     { numRuns: 5, seed: 4242, endOnFailure: true },

@@ -1,12 +1,12 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitArtifact, mergeAudit, parseAuditLines } from '../../src/cache/commit.ts';
+import { commitArtifact, mergeAudit, parseAuditLines, restoreArtifact } from '../../src/cache/commit.ts';
 import type { AuditRecord } from '../../src/cache/model.ts';
 import { reconcile } from '../../src/cache/reconcile.ts';
 import type { GiteaClient } from '../../src/gitea/index.ts';
 import type { SimHandle } from '../../src/sim/index.ts';
-import { Mutator, seeded, tempDirs } from './helpers.ts';
+import { Mutator, seeded, snapshot, tempDirs } from './helpers.ts';
 
 let sim: SimHandle;
 let client: GiteaClient;
@@ -89,6 +89,26 @@ describe('commitArtifact', () => {
     const second = await commitArtifact({ out, remoteUrl: remoteUrl(), token: sim.token, branch: 'cache-a' });
     expect(second).toEqual({ result: 'unchanged', commit: first.commit, attempts: 1 });
     expect(await tip('cache-a')).toBe(first.commit);
+  });
+
+  it('restores an empty out dir from the cache branch, so the next sweep is incremental', async () => {
+    const src = await dirs.make();
+    await reconcile({ out: src, metaRepo: sim.metaRepo }, { client });
+    await commitArtifact({ out: src, remoteUrl: remoteUrl(), token: sim.token, branch: 'cache-r' });
+    const out = await dirs.make();
+    expect(await restoreArtifact({ out, remoteUrl: remoteUrl(), token: sim.token, branch: 'cache-r' })).toBe(
+      'restored',
+    );
+    expect(await snapshot(out)).toEqual(await snapshot(src));
+    expect(await restoreArtifact({ out, remoteUrl: remoteUrl(), token: sim.token, branch: 'cache-r' })).toBe(
+      'kept',
+    );
+    const r = await reconcile({ out, metaRepo: sim.metaRepo }, { client });
+    expect(r.mode).toBe('incremental');
+    const none = await dirs.make();
+    expect(
+      await restoreArtifact({ out: none, remoteUrl: remoteUrl(), token: sim.token, branch: 'no-such' }),
+    ).toBe('absent');
   });
 
   it('on a rejected push fetches, merges the audit rows, regenerates and retries without force', async () => {

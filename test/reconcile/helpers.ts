@@ -9,12 +9,18 @@ import { type SimHandle, type SimulatorOptions, startSimulator } from '../../src
 export async function seeded(
   seed: 'example' | 'empty' = 'example',
   extra: SimulatorOptions = {},
-): Promise<{ sim: SimHandle; client: GiteaClient }> {
-  const sim = await startSimulator({ seed, ...extra });
+): Promise<{ sim: SimHandle; client: GiteaClient; dataDir: string }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'rfc-reconcile-sim-'));
+  const sim = await startSimulator({ seed, dataDir, ...extra });
+  const close = sim.close.bind(sim);
+  sim.close = async () => {
+    await close();
+    await rm(dataDir, { recursive: true, force: true });
+  };
   // One distinct second per timestamp: repo updated_at and PR updated_at have second precision.
   sim.core.clock.useFixed('2026-06-01T00:00:00Z', 1000);
   const client = new GiteaClient({ baseUrl: sim.url, token: sim.token, concurrency: 8, retries: 0 });
-  return { sim, client };
+  return { sim, client, dataDir };
 }
 
 /** A fresh temp dir; `cleanup` removes every dir made. */

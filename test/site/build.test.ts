@@ -82,8 +82,11 @@ describe('buildSite', () => {
 
   it('renders the same bytes with the helper worker thread as without it', async () => {
     const artifact = sampleArtifact({ rfcs: 220, seed: 4 });
-    const one = await buildSite({ artifact, outDir: join(tmp, 'par-1'), parallel: false });
-    const two = await buildSite({ artifact, outDir: join(tmp, 'par-2') }, { awaitHelper: true });
+    const one = await buildSite({ artifact, outDir: join(tmp, 'par-1') });
+    const two = await buildSite(
+      { artifact, outDir: join(tmp, 'par-2'), parallel: true },
+      { awaitHelper: true },
+    );
     expect(two.rendered).toBe(220);
     expect(one.threads).toBe(1);
     expect(two.threads).toBe(2);

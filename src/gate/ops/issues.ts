@@ -253,7 +253,11 @@ export const mergePr = defineOp<{
     }
     let owners: string[] = [];
     let arbiters: string[] = [];
-    if (slug !== null) {
+    const cell = `merge_pr:${kind}` as const;
+    // The entry only matters for its roles, and for an RFC-repo PR to check that the repo is the RFC's.
+    const needsEntry =
+      kind === 'rfc' || (ctx.config.matrix[cell] ?? []).some((r) => r === 'owner' || r === 'arbiter');
+    if (slug !== null && needsEntry) {
       const stored =
         (await ctx.readEntry(slug)) ??
         (kind === 'propose' ? await ctx.readEntry(slug, pr.head?.ref ?? null) : null);
@@ -270,7 +274,7 @@ export const mergePr = defineOp<{
       }
     }
     return {
-      cell: `merge_pr:${kind}`,
+      cell,
       facts: { repo, slug, owners, arbiters, author: personOf(pr) },
       run: () => mergeRun(ctx, repo, pr, p.style ?? 'merge'),
     };
@@ -292,7 +296,9 @@ async function isMerged(ctx: OpContext, repo: string, number: number): Promise<b
 async function mergeRun(ctx: OpContext, repo: string, pr: GiteaIssue, style: string): Promise<OpOutcome> {
   const number = pr.number;
   ctx.touch({ kind: 'pull', repo, number });
-  if (await isMerged(ctx, repo, number)) {
+  // `merged` of the PR read just before is the column GET .../merge answers from (Gitea's
+  // `pull_request.has_merged`), so it is the same probe without another request.
+  if (pr.merged) {
     return { url: pr.html_url, number, message: `PR #${number} is merged; nothing to write` };
   }
   if (pr.state === 'closed')

@@ -73,7 +73,11 @@ async function commitOnOwnBranch(
   const adopt = async (): Promise<boolean> => {
     const head = await ctx.branchHead(repo, opts.branch);
     if (!head) return false;
-    if (ctx.headIsOurs(head, repo) || opts.keyDerived) return true;
+    if (ctx.headIsOurs(head, repo)) return true;
+    if (opts.keyDerived) {
+      ctx.foundOwn = true;
+      return true;
+    }
     throw new GateRefusedError(opts.taken);
   };
   if (await adopt()) return 'adopted';
@@ -235,7 +239,8 @@ export const openBodyEditPr = defineOp<{ slug: string; body: string; title?: str
     },
   },
   async plan(ctx, p) {
-    const stored = await ctx.requireEntry(p.slug);
+    // Without `branch`, the first write is the new branch's commit guarded by this entry's sha.
+    const stored = await ctx.requireEntry(p.slug, { guarded: !p.branch });
     return {
       cell: 'open_body_edit_pr',
       facts: roles(ctx, stored, p.slug),
@@ -316,7 +321,7 @@ export const openMetadataPr = defineOp<{ slug: string; changes: Record<string, u
     return out;
   },
   async plan(ctx, p) {
-    const stored = await ctx.requireEntry(p.slug);
+    const stored = await ctx.requireEntry(p.slug, { guarded: true });
     const entry = { ...stored.entry, ...p.changes } as Entry;
     checkEntry(entry, `open_metadata_pr for "${p.slug}"`);
     return {
@@ -345,7 +350,7 @@ export const openClaimPr = defineOp<{ slug: string; reason?: string }>({
     reason: { type: 'text', required: false, description: 'why; goes into the PR body' },
   },
   async plan(ctx, p) {
-    const stored = await ctx.requireEntry(p.slug);
+    const stored = await ctx.requireEntry(p.slug, { guarded: true });
     return {
       cell: 'open_claim_pr',
       facts: roles(ctx, stored, p.slug),
@@ -449,6 +454,17 @@ export const withdrawBranchPr = defineOp<{ slug: string; number: number; where?:
         ctx.touch({ kind: 'pull', repo, number: p.number });
         if (pr.merged)
           throw new GateRefusedError(`PR #${p.number} in "${repo}" is merged; it cannot be withdrawn`);
+        // Close first, then comment. The probe before a claim only spares a replay the claim's
+        // writes; a run that found the PR open has written already, so it probes under the claim
+        // only (which also sees a racing run's comment).
+        const wasOpen = pr.state === 'open';
+        if (wasOpen) {
+          await ctx.write('PATCH', '/repos/{owner}/{repo}/pulls/{index}', {
+            path: { ...splitRepo(repo), index: p.number },
+            body: { state: 'closed' },
+            idempotent: true,
+          });
+        }
         const comment = await ctx.withClaim(
           repo,
           () => ctx.findMarkedComment(repo, p.number),
@@ -463,14 +479,8 @@ export const withdrawBranchPr = defineOp<{ slug: string; number: number; where?:
                 },
               )
             ).data,
+          { probeFirst: !wasOpen },
         );
-        if (pr.state === 'open') {
-          await ctx.write('PATCH', '/repos/{owner}/{repo}/pulls/{index}', {
-            path: { ...splitRepo(repo), index: p.number },
-            body: { state: 'closed' },
-            idempotent: true,
-          });
-        }
         return {
           url: pr.html_url,
           number: p.number,
@@ -491,6 +501,7 @@ export const withdrawRfc = defineOp<{ slug: string; reason?: string }>({
     reason: { type: 'text', required: false, description: 'why; goes into the commit message' },
   },
   async plan(ctx, p) {
+    // The entry is also the probe here: a stale checkout would make a replay try its write again.
     const stored = await ctx.requireEntry(p.slug);
     return {
       cell: 'withdraw_rfc',
@@ -533,41 +544,49 @@ export const graduateRfc = defineOp<{ slug: string }>({
   fields: { slug: { type: 'slug', required: true, description: 'the RFC (a super-draft)' } },
   needsBot: true,
   async plan(ctx, p) {
+    // The first write (the repo) is not guarded by the entry's sha, so a checkout is only trusted
+    // for blobs the listing shows are still current: the used-ids scan and the entry cost one request.
+    if (ctx.entries && !ctx.state.apiEntries) {
+      const scan = scanOf(ctx, await ctx.scanEntries(), p.slug);
+      if (!scan.ours) throw noEntry(ctx, p.slug);
+      const stored = scan.ours;
+      return {
+        cell: 'graduate_rfc',
+        facts: roles(ctx, stored, p.slug),
+        run: () => graduate(ctx, stored, scan),
+      };
+    }
     const stored = await ctx.requireEntry(p.slug);
     return {
       cell: 'graduate_rfc',
       facts: roles(ctx, stored, p.slug),
-      run: () => graduate(ctx, stored),
+      run: () => graduate(ctx, stored, null),
     };
   },
 });
 
-/** The ids every entry holds, and a fresh read of the entry of `slug` (a racing run may have graduated it since the plan). */
-async function usedIds(
+function noEntry(ctx: OpContext, slug: string): GateRefusedError {
+  return new GateRefusedError(
+    `"${ctx.metaRepo}" has no RFC "${slug}" (no "${entryPath(slug)}" on the default branch)`,
+  );
+}
+
+interface IdScan {
+  ids: Set<number>;
+  ours: StoredEntry | null;
+}
+
+/** The ids the entries hold, and the entry of `slug` among them. */
+function scanOf(
   ctx: OpContext,
+  files: { path: string; sha: string; text: string }[] | null,
   slug: string,
-): Promise<{ ids: Set<number>; ours: StoredEntry | null }> {
-  const repo = ctx.metaRepo;
-  let ours: StoredEntry | null = null;
-  let listing: { type: string; name: string; path: string }[];
-  try {
-    listing = (
-      await ctx.gitea.request<typeof listing>('GET', '/repos/{owner}/{repo}/contents/{filepath}', {
-        path: { ...splitRepo(repo), filepath: 'rfcs' },
-      })
-    ).data;
-  } catch (e) {
-    if (isStatus(e, 404)) return { ids: new Set(), ours };
-    throw e;
-  }
+): IdScan {
   const ids = new Set<number>();
-  for (const item of listing) {
-    if (item.type !== 'file' || !item.name.endsWith('.md')) continue;
-    const file = await ctx.readFile(repo, item.path, null);
-    if (!file) continue;
-    const parsed = parseEntry(file.text, { path: item.path });
-    if (parsed.ok && item.path === entryPath(slug))
-      ours = { entry: parsed.entry, sha: file.sha, path: item.path };
+  let ours: StoredEntry | null = null;
+  for (const file of files ?? []) {
+    if (file.path === entryPath(slug)) ours = ctx.storedOf(file);
+    const parsed = parseEntry(file.text, { path: file.path });
     // An entry that does not parse may still hold an id; reading it from the raw text keeps the
     // id from being handed out twice.
     const id = parsed.ok ? parsed.entry.id : Number(/^id:\s*(\d+)\s*$/m.exec(file.text)?.[1] ?? Number.NaN);
@@ -576,7 +595,12 @@ async function usedIds(
   return { ids, ours };
 }
 
-async function graduate(ctx: OpContext, planned: StoredEntry): Promise<OpOutcome> {
+/** The ids every entry holds, and a fresh read of the entry of `slug` (a racing run may have graduated it since the plan). */
+async function usedIds(ctx: OpContext, slug: string): Promise<IdScan> {
+  return scanOf(ctx, await ctx.scanEntries(), slug);
+}
+
+async function graduate(ctx: OpContext, planned: StoredEntry, scanned: IdScan | null): Promise<OpOutcome> {
   const bot = ctx.botGitea;
   if (!bot)
     throw new GateRefusedError(
@@ -586,7 +610,7 @@ async function graduate(ctx: OpContext, planned: StoredEntry): Promise<OpOutcome
   ctx.touch({ kind: 'entry', repo: meta, slug: planned.entry.slug });
   const { ids, ours } =
     planned.entry.state === 'super-draft'
-      ? await usedIds(ctx, planned.entry.slug)
+      ? (scanned ?? (await usedIds(ctx, planned.entry.slug)))
       : { ids: new Set<number>(), ours: null };
   const stored = ours ?? planned;
   const { entry } = stored;

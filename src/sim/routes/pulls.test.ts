@@ -5,16 +5,6 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Fixture, repoCall, startFixture } from '../../../test/contract/fixture.ts';
-import { Router } from '../router.ts';
-
-/** Whether the router can dispatch a template to a path (mixed `{a}.{b}` segments, slashes in `{head}`). */
-function routerServes(template: string, path: string): boolean {
-  const r = new Router<null>();
-  r.add('GET', template, null);
-  return r.match('GET', path)?.template === template;
-}
-const DIFF_ROUTABLE = routerServes('/r/{index}.{diffType}', '/r/1.diff');
-const SLASHED_HEAD_ROUTABLE = routerServes('/r/{base}/{head}', '/r/main/propose/x');
 
 type Pull = {
   number: number;
@@ -143,8 +133,7 @@ describe('pull requests', () => {
     );
   });
 
-  // Needs router support for a `{head}` that spans slashes, like Gitea's `/{base}/*`.
-  it.skipIf(!SLASHED_HEAD_ROUTABLE)('finds a pull by base and a head branch with slashes', async () => {
+  it('finds a pull by base and a head branch with slashes', async () => {
     await f.commit({ branch: 'propose/slash', path: 's.md', text: 's\n' });
     const pr = await openPull('propose/slash', 'Slashed');
     const res = await f.admin.call<Pull>(
@@ -550,6 +539,46 @@ describe('pull requests', () => {
     );
   });
 
+  it('counts lines like git diff --numstat and re-checks mergeability as the base moves', async () => {
+    const before = 'intro\n\nkeep\n\nold paragraph\n\nend\n';
+    await f.commit({ branch: 'main', path: 'docs/stats.md', text: before });
+    const head = await f.commit({
+      branch: 'feature-stats',
+      path: 'docs/stats.md',
+      text: 'intro\n\nkeep\n\nnew paragraph\nmore\n\nend',
+    });
+    const pr = await openPull('feature-stats', 'Stats');
+    const gitDir = f.sim.core.git.pathOf(f.org, f.repo);
+    const numstat = (
+      await run('git', ['--git-dir', gitDir, 'diff', '--numstat', '-M', pr.merge_base, head], {
+        encoding: 'utf8',
+      })
+    ).stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t').map((x, i) => (i < 2 ? Number(x) : x)));
+    const sum = (i: number) => numstat.reduce((n, row) => n + (row[i] as number), 0);
+    const stats = pr as Pull & { additions: number; deletions: number; changed_files: number };
+    expect({ a: stats.additions, d: stats.deletions, c: stats.changed_files }).toEqual({
+      a: sum(0),
+      d: sum(1),
+      c: numstat.length,
+    });
+    expect(pr.mergeable).toBe(true);
+
+    await f.commit({ branch: 'main', path: 'docs/other.md', text: 'other\n' });
+    const moved = await getPull(pr.number);
+    expect(moved).toMatchObject({ mergeable: true, merge_base: pr.merge_base });
+    expect(moved.base.sha).not.toBe(pr.base.sha);
+
+    await f.commit({
+      branch: 'main',
+      path: 'docs/stats.md',
+      text: 'intro\n\nkeep\n\nrewritten on main\n\nend\n',
+    });
+    expect((await getPull(pr.number)).mergeable).toBe(false);
+  });
+
   it('reports conflicts as not mergeable and refuses the merge with 405', async () => {
     await f.commit({ branch: 'conflict-x', path: 'x.md', text: 'from branch\n' });
     await f.commit({ branch: 'main', path: 'x.md', text: 'from main\n' });
@@ -566,8 +595,7 @@ describe('pull requests', () => {
     );
   });
 
-  // Needs router support for `{index}.{diffType}` segments (src/sim/router.ts).
-  it.skipIf(!DIFF_ROUTABLE)('serves the diff and patch between merge base and head', async () => {
+  it('serves the diff and patch between merge base and head', async () => {
     await f.commit({ branch: 'feature-diff', path: 'docs/diff.md', text: 'one\ntwo\n' });
     const pr = await openPull('feature-diff', 'Diff me');
     const diff = await f.admin.call<string>(

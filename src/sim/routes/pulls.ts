@@ -4,7 +4,15 @@
  * Behaviour follows go-gitea/gitea routers/api/v1/repo/pull.go and services/pull/*.go.
  */
 import { type PullRequestAction, recordPullRequestEvent } from '../collab-events.ts';
-import { checkMerge, createMergeCommit, diffStats, type MergeStyle, pullDiff, setRef } from '../merge.ts';
+import {
+  createMergeCommit,
+  type DiffStats,
+  type MergeStatus,
+  type MergeStyle,
+  mergeStatus,
+  pullDiff,
+  pullDiffStats,
+} from '../merge.ts';
 import { ApiError, type Ctx, type Reply, type SimCore } from '../server.ts';
 import { apiUser } from '../shapes.ts';
 import { PERMISSION_RANK, type Permission, type RepoRecord, type UserRecord, ZERO_SHA } from '../store.ts';
@@ -26,25 +34,58 @@ type Json = Record<string, unknown>;
 
 const NOT_FOUND = "The target couldn't be found.";
 
-/** Trial merges are memoized per (base sha, head sha): the answer never changes for a pair. */
-const trialCache = new Map<string, Awaited<ReturnType<typeof checkMerge>>>();
+const CACHE_LIMIT = 5000;
 
-async function trialMerge(gitDir: string, baseSha: string, headSha: string) {
-  const key = `${gitDir}\0${baseSha}\0${headSha}`;
-  const hit = trialCache.get(key);
+/** Memoizes by a key of shas: the answer for a pair of commits never changes. */
+async function memo<T>(cache: Map<string, T>, key: string, compute: () => Promise<T>): Promise<T> {
+  const hit = cache.get(key);
   if (hit) return hit;
-  const result = await checkMerge(gitDir, baseSha, headSha);
-  if (trialCache.size > 5000) trialCache.clear();
-  trialCache.set(key, result);
-  return result;
+  const value = await compute();
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
+  return value;
 }
 
 /** Pull request logic bound to one simulator. */
 export class Pulls {
   readonly t: Tracker;
 
+  private readonly trials = new Map<string, MergeStatus>();
+  private readonly stats = new Map<string, DiffStats>();
+
   constructor(readonly core: SimCore) {
     this.t = new Tracker(core);
+  }
+
+  /** Trial merge status of head into base (in-process unless it takes a real merge). */
+  trialMerge(gitDir: string, baseSha: string, headSha: string): Promise<MergeStatus> {
+    return memo(this.trials, `${gitDir}\0${baseSha}\0${headSha}`, () =>
+      mergeStatus(this.core.git, gitDir, baseSha, headSha),
+    );
+  }
+
+  /** Additions, deletions and changed files between merge base and head. */
+  diffStats(gitDir: string, mergeBase: string, headSha: string): Promise<DiffStats> {
+    return memo(this.stats, `${gitDir}\0${mergeBase}\0${headSha}`, () =>
+      pullDiffStats(this.core.git, gitDir, mergeBase, headSha),
+    );
+  }
+
+  /** Points `refs/pull/N/head` at `sha` (Gitea overwrites it on every head push), in-process. */
+  async setPullHead(gitDir: string, index: number, sha: string): Promise<void> {
+    const ref = `refs/pull/${index}/head`;
+    await this.core.git.withLock(gitDir, async () => {
+      const cached = (await this.core.git.listRefs(gitDir)).get(ref) ?? null;
+      if (cached === sha) return;
+      try {
+        await this.core.git.updateRef(gitDir, ref, sha, cached);
+      } catch {
+        // The ref cache was stale (something outside moved the ref): re-read once and retry.
+        this.core.git.invalidateRefs(gitDir);
+        const current = (await this.core.git.listRefs(gitDir)).get(ref) ?? null;
+        await this.core.git.updateRef(gitDir, ref, sha, current);
+      }
+    });
   }
 
   gitDir(repo: RepoRecord): string {
@@ -62,7 +103,7 @@ export class Pulls {
     const refs = await this.core.git.listRefs(this.gitDir(repo));
     const baseSha = refs.get(`refs/heads/${pull.baseBranch}`);
     if (!baseSha) return pull;
-    const trial = await trialMerge(this.gitDir(repo), baseSha, pull.headSha);
+    const trial = await this.trialMerge(this.gitDir(repo), baseSha, pull.headSha);
     const status: PullRecord['status'] =
       trial.status === 'clean' ? (trial.mergeBase === pull.headSha ? 'empty' : 'mergeable') : 'conflict';
     const mergeBase = trial.mergeBase ?? '';
@@ -140,7 +181,7 @@ export class Pulls {
     };
     // convert/pull.go fills additions/deletions/changed_files for a single pull only, not in lists.
     if (options.stats && pull.mergeBase) {
-      const s = await diffStats(gitDir, pull.mergeBase, headSha);
+      const s = await this.diffStats(gitDir, pull.mergeBase, headSha);
       out.additions = s.additions;
       out.deletions = s.deletions;
       out.changed_files = s.changedFiles;
@@ -184,8 +225,7 @@ export class Pulls {
       .sort((a, b) => a.index - b.index);
     const gitDir = this.gitDir(repo);
     for (const pull of targets) {
-      await setRef(gitDir, `refs/pull/${pull.index}/head`, newSha);
-      this.core.git.invalidateRefs(gitDir);
+      await this.setPullHead(gitDir, pull.index, newSha);
       const when = this.t.now();
       this.t.savePull({ ...pull, headSha: newSha });
       const issue = this.t.issue(repo.id, pull.index)!;
@@ -296,7 +336,7 @@ async function createPull(p: Pulls, ctx: Ctx): Promise<Reply> {
   const baseSha = refs.get(`refs/heads/${baseBranch}`);
   // parseCompareInfo answers 404 when either branch is missing.
   if (!headSha || !baseSha) throw new ApiError(404, NOT_FOUND);
-  const trial = await trialMerge(gitDir, baseSha, headSha);
+  const trial = await p.trialMerge(gitDir, baseSha, headSha);
   // CreatePullRequest resolves assignees before writing anything: unknown ones are 422.
   const requested = readEdit(body).assignees ?? [];
   const assignees = resolveAssignees(p.core.store, repo, requested);
@@ -352,8 +392,7 @@ async function createPull(p: Pulls, ctx: Ctx): Promise<Reply> {
   };
   p.t.saveIssue(issue);
   p.t.savePull(pull);
-  await setRef(gitDir, `refs/pull/${index}/head`, headSha);
-  p.core.git.invalidateRefs(gitDir);
+  await p.setPullHead(gitDir, index, headSha);
   p.t.touchRepo(repo, when);
   await p.record('opened', repo, index, user);
   let current = issue;
