@@ -290,7 +290,11 @@ async function build(
   }
 
   const setup: RfcFilesSetup = { meta, giteaBase, baseUrl, outDir };
-  const builder = new RfcFilesBuilder(setup, renderer);
+  const builder = new RfcFilesBuilder(setup, renderer, (path, content) => {
+    const target = resolveInside(outDir, path);
+    // Writes run on libuv's thread pool while the next pages render (creating files is slow on some disks).
+    pending.push(new Promise<void>((ok, fail) => writeFile(target, content, (e) => (e ? fail(e) : ok()))));
+  });
   if (todo.length) {
     mkdirSync(resolveInside(outDir, 'rfcs'), { recursive: true });
     mkdirSync(resolveInside(outDir, 'api/rfcs'), { recursive: true });
@@ -336,7 +340,8 @@ async function build(
     while (nextChunk < chunks.length) {
       const chunk = chunks[nextChunk++]!;
       record(chunk, builder.build(chunk));
-      await new Promise((resolve) => setImmediate(resolve));
+      if (pending.length >= 256) await drain();
+      else await new Promise((resolve) => setImmediate(resolve));
     }
     await helped;
   } finally {

@@ -60,9 +60,12 @@ export class RfcFilesBuilder {
   readonly ctx: SiteContext;
   private readonly siteLink: (p: string) => string;
 
+  /** `write` stores one file under `outDir` (the main thread queues asynchronous writes; the worker writes synchronously). */
   constructor(
     readonly setup: RfcFilesSetup,
     private readonly renderer: MarkdownRenderer,
+    private readonly write: (path: string, content: string) => void = (path, content) =>
+      writeFileSync(resolveInside(setup.outDir, path), content),
   ) {
     this.ctx = {
       meta: setup.meta,
@@ -82,8 +85,8 @@ export class RfcFilesBuilder {
       const jsonHash = sha(json);
       const pageWritten = pageHash !== oldPage;
       const jsonWritten = jsonHash !== oldJson;
-      if (pageWritten) writeFileSync(resolveInside(this.setup.outDir, sitePaths.rfc(rfc.slug)), page);
-      if (jsonWritten) writeFileSync(resolveInside(this.setup.outDir, sitePaths.rfcJson(rfc.slug)), json);
+      if (pageWritten) this.write(sitePaths.rfc(rfc.slug), page);
+      if (jsonWritten) this.write(sitePaths.rfcJson(rfc.slug), json);
       return { pageHash, jsonHash, pageWritten, jsonWritten };
     });
   }
