@@ -601,15 +601,22 @@ export class OpContext {
   }
 
   private async releaseClaim(repo: string, lock: string): Promise<void> {
-    try {
-      await this.gitea.request('DELETE', '/repos/{owner}/{repo}/branches/{branch}', {
-        path: { ...splitRepo(repo), branch: lock },
-        idempotent: true,
-      });
-    } catch (e) {
-      // A claim left behind only delays the next run of the same key by lockWaitMs; the write's
-      // result must not be lost to it.
-      if (!isStatus(e, 404) && !isTransient(e)) throw e;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.gitea.request('DELETE', '/repos/{owner}/{repo}/branches/{branch}', {
+          path: { ...splitRepo(repo), branch: lock },
+          idempotent: true,
+        });
+        return;
+      } catch (e) {
+        if (isStatus(e, 404)) return;
+        // A claim left behind only delays the next run of the same key by lockWaitMs, and a replay
+        // that finds the effect never removes it: worth the retries, but the write's result must
+        // not be lost to it.
+        if (!isTransient(e)) throw e;
+        if (attempt >= this.config.attempts) return;
+        await this.sleep(this.config.retryDelayMs * attempt);
+      }
     }
   }
 }
