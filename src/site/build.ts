@@ -33,6 +33,7 @@ import {
   type RfcFilesResult,
   type RfcFilesSetup,
   sha,
+  utf8,
 } from './rfc-files.ts';
 
 /** Bump when templates change so an incremental build re-renders every RFC page. */
@@ -250,7 +251,8 @@ async function build(
   const dirs = new Set<string>();
 
   const onDisk = listing(outDir);
-  const emit = (path: string, content: string) => {
+  const emit = (path: string, text: string) => {
+    const content = utf8(text);
     const hash = sha(content);
     next.files[path] = hash;
     if (old?.files[path] === hash && onDisk(path)) {

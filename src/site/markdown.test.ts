@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSafeLink, type LinkBase, MarkdownRenderer, slugify } from './markdown.ts';
+import { isSafeLink, type LinkBase, MarkdownRenderer, searchWords, slugify } from './markdown.ts';
 import { titleHtml } from './pages.ts';
 
 const base: LinkBase = {
@@ -84,5 +84,17 @@ describe('titleHtml', () => {
     ['a ` b', 'a ` b'],
   ])('%j', (title, html) => {
     expect(titleHtml(title)).toBe(html);
+  });
+});
+
+describe('searchWords', () => {
+  it.each([
+    ['Hello, World! Hello', ['hello', 'world']],
+    ["it's _under_ 'quoted' a1-b2-- x", ["it's", 'under_', 'quoted', 'a1-b2']],
+    ["--x__y'' __ -'- a", ['x__y']],
+    ['Ünïcode wörds and ascii', ['ünïcode', 'wörds', 'and', 'ascii']],
+    [`${'a'.repeat(41)} ok`, ['ok']],
+  ])('%j -> %j', (body, words) => {
+    expect(searchWords(body)).toEqual(words);
   });
 });

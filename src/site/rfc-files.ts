@@ -36,9 +36,14 @@ export interface RfcFilesResult {
   jsonWritten: boolean;
 }
 
-/** Content hash for change detection (not a security boundary). */
-export function sha(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
+/** Content hash for change detection (not a security boundary); same digest for a string and its UTF-8 bytes. */
+export function sha(content: string | Uint8Array): string {
+  return createHash('sha1').update(content).digest('hex');
+}
+
+/** UTF-8 bytes of a file's content: hashed and written from the same buffer, so the text is encoded once. */
+export function utf8(text: string): Buffer {
+  return Buffer.from(text, 'utf8');
 }
 
 /** Where relative links and images of an RFC's body resolve in Gitea. */
@@ -64,7 +69,7 @@ export class RfcFilesBuilder {
   constructor(
     readonly setup: RfcFilesSetup,
     private readonly renderer: MarkdownRenderer,
-    private readonly write: (path: string, content: string) => void = (path, content) =>
+    private readonly write: (path: string, content: Uint8Array) => void = (path, content) =>
       writeFileSync(resolveInside(setup.outDir, path), content),
   ) {
     this.ctx = {
@@ -79,8 +84,8 @@ export class RfcFilesBuilder {
   build(jobs: RfcFilesJob[]): RfcFilesResult[] {
     return jobs.map(({ rfc, oldPage, oldJson }) => {
       const body = this.renderer.render(rfc.body, linkBase(this.ctx, rfc));
-      const page = rfcPage(this.ctx, rfc, body);
-      const json = stableJson(apiRfc(this.ctx, rfc, body.toc, this.siteLink));
+      const page = utf8(rfcPage(this.ctx, rfc, body));
+      const json = utf8(stableJson(apiRfc(this.ctx, rfc, body.toc, this.siteLink)));
       const pageHash = sha(page);
       const jsonHash = sha(json);
       const pageWritten = pageHash !== oldPage;
