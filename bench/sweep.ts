@@ -3,7 +3,8 @@
  *
  * Builds an org in the simulator (N entries, A active RFC repos with P PRs each), then with a
  * per-request latency of MS measures, each in its own child process (for its own peak RSS):
- * our cold sweep, a no-change sweep, a one-change sweep (one PR merged in one active repo), and
+ * our cold sweep (entries by a shallow git fetch, over the API trees and blobs with git disabled,
+ * and from a checkout with `--workspace`), a no-change sweep, a one-change sweep (one PR merged in one active repo), and
  * the seed's baseline sweep on the same data. Prints a Markdown report.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -20,6 +21,8 @@ const execGit = promisify(execFile);
 
 interface Measure {
   requests: number;
+  /** smart-HTTP requests of the shallow fetch (included in `requests`) */
+  gitRequests?: number;
   wallMs: number;
   maxRssMb: number;
   changed?: boolean;
@@ -164,6 +167,7 @@ async function runChild(argv: string[]): Promise<void> {
       out: { type: 'string' },
       full: { type: 'boolean' },
       workspace: { type: 'string' },
+      'no-git': { type: 'boolean' },
     },
   });
   const started = performance.now();
@@ -178,11 +182,20 @@ async function runChild(argv: string[]): Promise<void> {
         out: values.out!,
         metaRepo: values.repo!,
         full: values.full === true,
+        ...(values.token ? { token: values.token } : {}),
         ...(values.workspace ? { workspace: values.workspace } : {}),
+        ...(values['no-git'] ? { gitFetch: false } : {}),
       },
       { client },
     );
-    m = { requests: r.requests.total, wallMs: 0, maxRssMb: 0, changed: r.changed, written: r.written.length };
+    m = {
+      requests: r.requests.total,
+      gitRequests: r.requests.byMethod.git ?? 0,
+      wallMs: 0,
+      maxRssMb: 0,
+      changed: r.changed,
+      written: r.written.length,
+    };
   }
   m.wallMs = Math.round(performance.now() - started);
   m.maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
@@ -194,7 +207,8 @@ function row(name: string, m: Measure, base?: Measure): string {
     ? `${(base.wallMs / m.wallMs).toFixed(1)}× faster, ${(m.requests / base.requests).toFixed(3)}× requests`
     : '';
   const wrote = m.changed === undefined ? '' : m.changed ? `${m.written} files` : 'nothing';
-  return `| ${name} | ${m.requests} | ${m.wallMs} | ${m.maxRssMb} | ${wrote} | ${ratio} |`;
+  const git = m.gitRequests ? ` (${m.gitRequests} git)` : '';
+  return `| ${name} | ${m.requests}${git} | ${m.wallMs} | ${m.maxRssMb} | ${wrote} | ${ratio} |`;
 }
 
 /** Runs the sweep benchmark and prints a Markdown report. */
@@ -242,7 +256,8 @@ export async function main(argv: string[]): Promise<void> {
     sim.core.latencyMs = l;
     const common = ['--url', sim.url, '--token', sim.token, '--repo', sim.metaRepo];
     const modes: { name: string; out: string; extra: string[] }[] = [
-      { name: 'ours (entries over the API)', out: join(work, 'out-api'), extra: [] },
+      { name: 'ours (entries by shallow git fetch)', out: join(work, 'out-git'), extra: [] },
+      { name: 'ours (entries over the API, no git)', out: join(work, 'out-api'), extra: ['--no-git'] },
       ...(ws
         ? [{ name: 'ours (entries from a checkout)', out: join(work, 'out-ws'), extra: ['--workspace', ws] }]
         : []),

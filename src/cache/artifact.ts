@@ -5,6 +5,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { eachLimit } from './limit.ts';
 import type {
   Artifact,
   ArtifactMeta,
@@ -98,7 +99,13 @@ export async function readArtifact(dir: string): Promise<Artifact> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  const rfcs: RfcRecord[] = [];
-  for (const n of names) rfcs.push(await json<RfcRecord>(`rfcs/${n}`));
+  const rfcs: RfcRecord[] = new Array(names.length);
+  await eachLimit(
+    names.map((n, i) => ({ n, i })),
+    32,
+    async ({ n, i }) => {
+      rfcs[i] = await json<RfcRecord>(`rfcs/${n}`);
+    },
+  );
   return { meta, rfcs, ideas, problems, audit, unattached };
 }

@@ -66,6 +66,25 @@ export async function listBranches(client: GiteaClient, full: string): Promise<M
   return new Map(list.map((b) => [b.name, b.commit?.id ?? '']));
 }
 
+/** A branch's current tip, or null when the branch (or the repo) does not exist. */
+export async function getBranchTip(
+  client: GiteaClient,
+  full: string,
+  branch: string,
+): Promise<string | null> {
+  try {
+    const res = await client.request<{ commit?: { id?: string } }>(
+      'GET',
+      '/repos/{owner}/{repo}/branches/{branch}',
+      { path: { ...split(full), branch } },
+    );
+    return res.data.commit?.id || null;
+  } catch (e) {
+    if (isStatus(e, 404)) return null;
+    throw e;
+  }
+}
+
 /** Every pull of a repo, open and closed. */
 export async function listPulls(client: GiteaClient, full: string): Promise<GiteaPull[]> {
   return client.paginate<GiteaPull>('/repos/{owner}/{repo}/pulls', {

@@ -1,5 +1,7 @@
 /** Reads entries from a local checkout of the meta repo with the `git` CLI: no API requests. */
 import { execFile, spawn } from 'node:child_process';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -95,4 +97,77 @@ export async function lastVersionOf(
   const last = (await git(dir, ['rev-list', '-1', commit, '--', path])).trim();
   const sha = (await git(dir, ['rev-parse', `${last}^:${path}`])).trim();
   return { path, sha };
+}
+
+/** What `shallowFetch` did: the fetched tip, or why it failed, and the smart-HTTP requests it made. */
+export type ShallowFetch =
+  | { ok: true; commit: string; requests: number }
+  | { ok: false; error: Error; requests: number };
+
+/**
+ * Fetches one branch of `url` at depth 1, with every blob, into the bare repo `dir` (created when
+ * missing). The token goes in an `http.extraHeader` through `GIT_CONFIG_*` variables, never in
+ * argv or on disk. Requests are counted from `GIT_TRACE_CURL`, even when the fetch fails.
+ */
+export async function shallowFetch(options: {
+  dir: string;
+  url: string;
+  branch: string;
+  token?: string;
+}): Promise<ShallowFetch> {
+  const { dir, url, branch } = options;
+  await mkdir(dir, { recursive: true });
+  const trace = join(dir, `trace-${process.pid}-${Date.now()}.log`);
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_TRACE_CURL: trace,
+    GIT_TRACE_CURL_NO_DATA: '1',
+    GIT_CONFIG_COUNT: '0',
+  };
+  if (options.token) {
+    env.GIT_CONFIG_COUNT = '1';
+    env.GIT_CONFIG_KEY_0 = 'http.extraHeader';
+    env.GIT_CONFIG_VALUE_0 = `Authorization: token ${options.token}`;
+  }
+  const ref = `refs/remotes/meta/${branch}`;
+  try {
+    await run('git', ['init', '--quiet', '--bare', dir]);
+    await run(
+      'git',
+      ['-C', dir, 'fetch', '--quiet', '--no-tags', '--depth', '1', url, `+refs/heads/${branch}:${ref}`],
+      { env, maxBuffer: 16 * 1024 * 1024 },
+    );
+    const commit = (await git(dir, ['rev-parse', '--verify', `${ref}^{commit}`])).trim();
+    return { ok: true, commit, requests: await countRequests(trace) };
+  } catch (cause) {
+    return {
+      ok: false,
+      error: new Error(`shallow fetch of "${branch}" from "${url}" failed`, { cause }),
+      requests: await countRequests(trace),
+    };
+  } finally {
+    await rm(trace, { force: true });
+  }
+}
+
+/** HTTP requests in a `GIT_TRACE_CURL` log (one "Send header" request line per round trip). */
+async function countRequests(trace: string): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(trace, 'utf8');
+  } catch {
+    return 0;
+  }
+  return text.split('\n').filter((l) => /=> Send header: (GET|POST|HEAD) /.test(l)).length;
+}
+
+/** The tree sha of the top-level directory `name` at `commit`, or null when there is none. */
+export async function treeOf(dir: string, commit: string, name: string): Promise<string | null> {
+  const out = await git(dir, ['ls-tree', '-z', commit, '--', name]);
+  for (const rec of out.split('\0')) {
+    const m = /^\d+ tree ([0-9a-f]+)\t(.+)$/.exec(rec);
+    if (m && m[2] === name) return m[1]!;
+  }
+  return null;
 }

@@ -2,7 +2,9 @@
  * The targeted refresh: applies what one Gitea Actions event touched to the artifact, and only
  * that. A push to the meta repo's default branch re-reads the changed entries (tree compare by
  * sha); a push elsewhere moves one branch; a pull_request re-reads that PR; create and delete
- * re-list that repo's branches; anything else changes nothing and says so. Cursors of the
+ * re-list that repo's branches; anything else changes nothing and says so. A push is applied at
+ * the branch's live tip, never the payload's `after`, so late or replayed events cannot roll the
+ * artifact back. Cursors of the
  * scheduled sweep are kept, so the next sweep still checks everything since its own last run.
  */
 import type { GiteaClient } from '../gitea/index.ts';
@@ -31,6 +33,8 @@ export interface RefreshOptions {
   event: ActionsEvent;
   botLogin?: string;
   workspace?: string;
+  /** the token for git's smart HTTP, used when there is no artifact yet (see `ReconcileOptions.token`) */
+  token?: string;
   dryRun?: boolean;
 }
 
@@ -49,14 +53,10 @@ export interface RefreshResult {
 interface Payload {
   ref?: string;
   ref_type?: string;
-  after?: string;
-  deleted?: boolean;
   number?: number;
   pull_request?: { number?: number };
   repository?: { full_name?: string; default_branch?: string };
 }
-
-const ZERO = /^0+$/;
 
 /** Refreshes the artifact in `options.out` for one event. */
 export async function refresh(
@@ -123,28 +123,35 @@ export async function refresh(
     const ref = p.ref ?? '';
     if (!ref.startsWith('refs/heads/')) return finish('ignored', `push to "${ref}" is not a branch`, nothing);
     const branch = ref.slice('refs/heads/'.length);
-    const gone = p.deleted === true || ZERO.test(p.after ?? '');
-    const tip = gone ? null : (p.after ?? null);
+    if (isMeta && branch !== m.defaultBranch && metaKind(branch).slug === null) {
+      return finish('ignored', `push to "${repo}" branch "${branch}" names no RFC`, nothing);
+    }
+    // Events can arrive late, twice or out of order (a re-delivered webhook, a re-run job), so
+    // the payload's `after` may be older than what the artifact reflects: the branch's live tip
+    // is the only state a refresh converges on.
+    const tip = await api.getBranchTip(client, repo, branch);
+    const at = tip ? ` at ${tip.slice(0, 12)}` : ' (deleted)';
     if (isMeta) {
-      if (branch === m.defaultBranch && tip) {
-        await refreshEntries(m, tip, options, client, () => {});
-        m.metaTip = tip;
-        reason = `push to "${repo}" ${branch}: re-read the changed entries at ${tip.slice(0, 12)}`;
-      } else if (metaKind(branch).slug !== null) {
+      if (branch === m.defaultBranch) {
+        if (tip !== m.metaTip) {
+          await refreshEntries(m, tip, options, client, () => {});
+          m.metaTip = tip;
+        }
+        reason = `push to "${repo}" ${branch}: re-read the changed entries${at}`;
+      } else {
         if (tip) m.metaBranches.set(branch, tip);
         else m.metaBranches.delete(branch);
-        reason = `push to "${repo}" branch "${branch}"`;
-      } else {
-        return finish('ignored', `push to "${repo}" branch "${branch}" names no RFC`, nothing);
+        reason = `push to "${repo}" branch "${branch}"${at}`;
       }
     } else {
       const state = rs!;
+      const was = state.branches.get(branch);
       if (tip) state.branches.set(branch, tip);
       else state.branches.delete(branch);
-      if (branch === state.defaultBranch && tip) {
-        state.rfcMd = await api.getFile(client, repo, 'RFC.md', tip);
+      if (branch === state.defaultBranch && tip !== was) {
+        state.rfcMd = tip ? await api.getFile(client, repo, 'RFC.md', tip) : null;
       }
-      reason = `push to "${repo}" branch "${branch}"`;
+      reason = `push to "${repo}" branch "${branch}"${at}`;
     }
   } else if (name === 'pull_request' || name === 'pull_request_target') {
     const number = p.pull_request?.number ?? p.number;
@@ -166,8 +173,9 @@ export async function refresh(
   return finish('refreshed', reason, w);
 }
 
-function opt(o: RefreshOptions): { botLogin?: string; workspace?: string } {
-  const r: { botLogin?: string; workspace?: string } = {};
+function opt(o: RefreshOptions): { botLogin?: string; workspace?: string; token?: string } {
+  const r: { botLogin?: string; workspace?: string; token?: string } = {};
+  if (o.token !== undefined) r.token = o.token;
   if (o.botLogin !== undefined) r.botLogin = o.botLogin;
   if (o.workspace !== undefined) r.workspace = o.workspace;
   return r;

@@ -68,7 +68,11 @@ export async function main(argv: string[]): Promise<number> {
   const client = new GiteaClient({ baseUrl: conn.giteaUrl, token: conn.token, concurrency: 8 });
   const workspace = values.workspace ?? process.env.GITHUB_WORKSPACE;
   const bot = values.bot ?? process.env.RFC_BOT_LOGIN;
-  const extra = { ...(workspace ? { workspace } : {}), ...(bot ? { botLogin: bot } : {}) };
+  const extra = {
+    ...(workspace ? { workspace } : {}),
+    ...(bot ? { botLogin: bot } : {}),
+    ...(conn.token ? { token: conn.token } : {}),
+  };
   const remote = remoteUrl(client.baseUrl, conn.owner, conn.repo);
   const branchOpts = {
     ...(values.branch ? { branch: values.branch } : {}),

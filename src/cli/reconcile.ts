@@ -60,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
         out,
         metaRepo,
         full,
+        ...(conn.token ? { token: conn.token } : {}),
         ...(workspace ? { workspace } : {}),
         ...(bot ? { botLogin: bot } : {}),
         ...(tty ? { progress: (line: string) => process.stderr.write(`\r\x1b[K${line}`) } : {}),

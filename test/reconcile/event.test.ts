@@ -118,6 +118,35 @@ describe('targeted refresh from recorded events', () => {
     expect(r).toMatchObject({ action: 'ignored', reason, changed: false });
   });
 
+  it('converges on the live tips when push events arrive out of order or are replayed', async () => {
+    const out = await dirs.make();
+    await reconcile({ out, metaRepo: sim.metaRepo }, { client });
+    sim.events.clear();
+    await mut.putFile(sim.metaRepo, 'rfcs/replayed.md', entryText('replayed'));
+    await mut.putFile(sim.metaRepo, 'rfcs/replayed.md', entryText('replayed', {}, 'Second.\n'));
+    await mut.putFile(sim.metaRepo, 'rfcs/replayed.md', entryText('replayed', {}, 'Third.\n'));
+    await mut.putFile('rfcs/rfc-0002', 'RFC.md', '# First revision\n');
+    await mut.putFile('rfcs/rfc-0002', 'RFC.md', '# Second revision\n');
+    const pushes = sim.events.list().filter((e) => e.name === 'push');
+    expect(pushes.length).toBe(5);
+
+    // Newest first, then the oldest of each repo delivered again.
+    const order = [...pushes].reverse();
+    order.push(pushes[0]!, pushes[3]!);
+    const results: RefreshResult[] = [];
+    for (const e of order) results.push(await refresh({ out, metaRepo: sim.metaRepo, event: e }, { client }));
+    expect(results.every((r) => r.action === 'refreshed')).toBe(true);
+    // Only the first event of each repo moves anything: the others name older tips.
+    const wrote = results.map((r) => r.written.filter((f) => f !== 'meta.json').length > 0);
+    expect(wrote).toEqual([true, false, true, false, false, false, false]);
+
+    const scratch = await dirs.make();
+    await reconcile({ out: scratch, metaRepo: sim.metaRepo, full: true }, { client });
+    const mine = await snapshot(out);
+    expect(records(mine)).toEqual(records(await snapshot(scratch)));
+    expect(JSON.parse(mine['rfcs/replayed.json']!).body).toContain('Third.');
+  });
+
   it('runs a full sweep when there is no artifact yet', async () => {
     const out = await dirs.make();
     const r = await refresh(

@@ -29,6 +29,21 @@ async function full(): Promise<Record<string, string>> {
 
 describe('reconcile against the example org', () => {
   let out: string;
+  it.each([
+    ['a shallow git fetch', { token: 'from-the-sim' }, 'git'],
+    ['the API when git is disabled', { gitFetch: false }, 'api'],
+    ['the API when the git fetch is refused', { token: 'not-a-token' }, 'api'],
+  ] as const)('a cold sweep reads the entries with %s', async (_what, extra, source) => {
+    const dir = await dirs.make();
+    const opts = 'token' in extra && extra.token === 'from-the-sim' ? { token: sim.token } : extra;
+    const r = await reconcile({ out: dir, metaRepo: sim.metaRepo, full: true, ...opts }, { client });
+    expect(r.entrySource).toBe(source);
+    if ('token' in extra) expect(r.requests.byMethod.git).toBeGreaterThanOrEqual(1);
+    else expect(r.requests.byMethod.git).toBeUndefined();
+    expect(r.requests.total).toBe(Object.values(r.requests.byMethod).reduce((a, b) => a + b, 0));
+    expect(await snapshot(dir)).toEqual(await full());
+  });
+
   it('a cold sweep builds every RFC and lists the broken entry as a problem', async () => {
     out = await dirs.make();
     const r = await reconcile({ out, metaRepo: sim.metaRepo }, { client });
