@@ -11,7 +11,6 @@ import { reconcile } from '../cache/reconcile.ts';
 import { refresh } from '../cache/refresh.ts';
 import { type Ack, type Command, runGate } from '../gate/index.ts';
 import { GiteaClient } from '../gitea/client.ts';
-import { NotFoundError } from '../gitea/errors.ts';
 import { buildSite } from '../site/build.ts';
 import { type CommentContext, runComment } from './bot.ts';
 import { readBranchDir } from './branch-files.ts';
@@ -182,7 +181,13 @@ function reportProblems(
 async function sweep(options: ActionOptions, deps: ActionDeps, full: boolean) {
   const out = inWorkspace(options, options.artifactDir);
   const res = await reconcile(
-    { out, metaRepo: `${options.owner}/${options.repo}`, full, botLogin: await botLogin(deps) },
+    {
+      out,
+      metaRepo: `${options.owner}/${options.repo}`,
+      full,
+      botLogin: await botLogin(deps),
+      token: options.token,
+    },
     { client: deps.gitea },
   );
   deps.report.count('RFCs', res.counts.rfcs);
@@ -212,41 +217,6 @@ export async function runReconcile(options: ActionOptions, deps: ActionDeps): Pr
 }
 
 /**
- * A push payload brought up to the branch's current tip. A re-run of an old run, or runs
- * that finish out of order, deliver a push whose `after` is no longer the tip; refreshing
- * from it would roll the artifact back to that commit. Gitea is the truth: read the tip now.
- */
-async function currentPush(
-  options: ActionOptions,
-  deps: ActionDeps,
-  payload: Record<string, unknown>,
-): Promise<Record<string, unknown>> {
-  const ref = payload.ref;
-  if (options.eventName !== 'push' || typeof ref !== 'string' || !ref.startsWith('refs/heads/'))
-    return payload;
-  const repoName = (payload.repository as { full_name?: string } | undefined)?.full_name;
-  const [owner, repo] = (repoName ?? `${options.owner}/${options.repo}`).split('/');
-  try {
-    const res = await deps.gitea.request<{ commit: { id: string } }>(
-      'GET',
-      '/repos/{owner}/{repo}/branches/{branch}',
-      {
-        path: { owner: owner!, repo: repo!, branch: ref.slice('refs/heads/'.length) },
-      },
-    );
-    if (res.data.commit.id === payload.after) return payload;
-    deps.report.note(
-      `The push's commit is no longer the tip of "${ref}": refreshed from the tip ${res.data.commit.id}.`,
-    );
-    return { ...payload, after: res.data.commit.id };
-  } catch (e) {
-    // A branch deleted since the push: the payload's own `after` stands (refresh handles deletion).
-    if (e instanceof NotFoundError) return payload;
-    throw e;
-  }
-}
-
-/**
  * `event`: applies what the triggering event touched to the artifact (a targeted refresh;
  * with no artifact yet, a full sweep) and commits it when it changed.
  */
@@ -255,17 +225,15 @@ export async function runEvent(options: ActionOptions, deps: ActionDeps): Promis
     throw new Error('GITHUB_EVENT_PATH is not set: run the action inside a workflow job');
   await pullArtifact(options, deps);
   const out = inWorkspace(options, options.artifactDir);
-  const payload = await currentPush(
-    options,
-    deps,
-    JSON.parse(await readFile(options.eventPath, 'utf8')) as Record<string, unknown>,
-  );
+  // refresh reads the branch's live tip itself, so a re-run of an old push cannot roll the artifact back.
+  const payload = JSON.parse(await readFile(options.eventPath, 'utf8')) as Record<string, unknown>;
   const res = await refresh(
     {
       out,
       metaRepo: `${options.owner}/${options.repo}`,
       event: { name: options.eventName, payload },
       botLogin: await botLogin(deps),
+      token: options.token,
     },
     { client: deps.gitea },
   );
