@@ -24,6 +24,18 @@ export const CONNECTION_OPTIONS = {
   repo: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
+/** Options of the verbs that keep and commit the artifact (`reconcile`, `event`). */
+export const ARTIFACT_OPTIONS = {
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+  workspace: { type: 'string' },
+  bot: { type: 'string' },
+  commit: { type: 'boolean' },
+  branch: { type: 'string' },
+  path: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
 export const CONNECTION_USAGE = `connection:
   --gitea-url URL   Gitea base URL (env GITEA_URL, then GITHUB_SERVER_URL)
   --token TOKEN     API token (env GITEA_TOKEN)

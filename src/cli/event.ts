@@ -5,6 +5,7 @@ import { reconcile } from '../cache/reconcile.ts';
 import { refresh } from '../cache/refresh.ts';
 import { GiteaClient } from '../gitea/index.ts';
 import {
+  ARTIFACT_OPTIONS,
   CliUsageError,
   CONNECTION_OPTIONS,
   CONNECTION_USAGE,
@@ -37,14 +38,7 @@ export async function main(argv: string[]): Promise<number> {
       ...CONNECTION_OPTIONS,
       name: { type: 'string' },
       payload: { type: 'string' },
-      out: { type: 'string' },
-      json: { type: 'boolean' },
-      workspace: { type: 'string' },
-      bot: { type: 'string' },
-      commit: { type: 'boolean' },
-      branch: { type: 'string' },
-      path: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      ...ARTIFACT_OPTIONS,
     },
     USAGE,
   );

@@ -2,7 +2,13 @@
 import { type CommitOutcome, commitArtifact, restoreArtifact } from '../cache/commit.ts';
 import { type ReconcileResult, reconcile } from '../cache/reconcile.ts';
 import { GiteaClient } from '../gitea/index.ts';
-import { CONNECTION_OPTIONS, CONNECTION_USAGE, parseVerbArgs, resolveConnection } from './common.ts';
+import {
+  ARTIFACT_OPTIONS,
+  CONNECTION_OPTIONS,
+  CONNECTION_USAGE,
+  parseVerbArgs,
+  resolveConnection,
+} from './common.ts';
 
 const USAGE = `usage: rfc-actions reconcile [--full] [--out DIR] [--json] [--commit [--branch NAME]]
 
@@ -32,14 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     {
       ...CONNECTION_OPTIONS,
       full: { type: 'boolean' },
-      out: { type: 'string' },
-      json: { type: 'boolean' },
-      workspace: { type: 'string' },
-      bot: { type: 'string' },
-      commit: { type: 'boolean' },
-      branch: { type: 'string' },
-      path: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      ...ARTIFACT_OPTIONS,
     },
     USAGE,
   );
