@@ -1,18 +1,15 @@
 /** `rfc-actions event`: refresh the cache artifact for one Gitea Actions event. */
 import { readFile } from 'node:fs/promises';
-import { commitArtifact, restoreArtifact } from '../cache/commit.ts';
 import { reconcile } from '../cache/reconcile.ts';
 import { refresh } from '../cache/refresh.ts';
-import { GiteaClient } from '../gitea/index.ts';
 import {
   ARTIFACT_OPTIONS,
   CliUsageError,
   CONNECTION_OPTIONS,
   CONNECTION_USAGE,
   parseVerbArgs,
-  resolveConnection,
 } from './common.ts';
-import { remoteUrl } from './reconcile.ts';
+import { prepareArtifactJob } from './reconcile.ts';
 
 const USAGE = `usage: rfc-actions event [--name NAME] [--payload FILE] [--out DIR] [--json] [--commit [--branch NAME]]
 
@@ -56,39 +53,14 @@ export async function main(argv: string[]): Promise<number> {
   } catch (cause) {
     throw new Error(`cannot read the event payload "${file}" as JSON`, { cause });
   }
-  const conn = resolveConnection(values, process.env, USAGE);
-  const out = values.out ?? 'cache-artifacts';
-  const metaRepo = `${conn.owner}/${conn.repo}`;
-  const client = new GiteaClient({ baseUrl: conn.giteaUrl, token: conn.token, concurrency: 8 });
-  const workspace = values.workspace ?? process.env.GITHUB_WORKSPACE;
-  const bot = values.bot ?? process.env.RFC_BOT_LOGIN;
-  const extra = {
-    ...(workspace ? { workspace } : {}),
-    ...(bot ? { botLogin: bot } : {}),
-    ...(conn.token ? { token: conn.token } : {}),
-  };
-  const remote = remoteUrl(client.baseUrl, conn.owner, conn.repo);
-  const branchOpts = {
-    ...(values.branch ? { branch: values.branch } : {}),
-    ...(values.path ? { path: values.path } : {}),
-  };
-  if (values.commit) {
-    if (!conn.token) throw new Error('"--commit" needs a token: pass "--token" or set GITEA_TOKEN');
-    await restoreArtifact({ out, remoteUrl: remote, token: conn.token, ...branchOpts });
-  }
-  const result = await refresh({ out, metaRepo, event: { name, payload }, ...extra }, { client });
-  let commit = null;
-  if (values.commit && result.changed) {
-    commit = await commitArtifact({
-      out,
-      remoteUrl: remote,
-      token: conn.token!,
-      ...branchOpts,
-      regenerate: async () => {
-        await reconcile({ out, metaRepo, ...extra }, { client });
-      },
-    });
-  }
+  const job = await prepareArtifactJob(values, process.env, USAGE);
+  const { out, metaRepo, client } = job;
+  const result = await refresh({ out, metaRepo, event: { name, payload }, ...job.sweep }, { client });
+  const commit = result.changed
+    ? await job.commit(async () => {
+        await reconcile({ out, metaRepo, ...job.sweep }, { client });
+      })
+    : null;
   if (values.json) process.stdout.write(`${JSON.stringify({ ...result, commit })}\n`);
   else {
     process.stdout.write(

@@ -27,9 +27,67 @@ options:
   --path DIR         folder inside the cache branch (default cache-artifacts)
 ${CONNECTION_USAGE}`;
 
-/** Options shared by `reconcile` and `event` for committing the artifact. */
+/** The meta repo's git URL for committing the artifact. */
 export function remoteUrl(giteaUrl: string, owner: string, repo: string): string {
   return `${giteaUrl.replace(/\/+$/, '').replace(/\/api\/v1$/, '')}/${owner}/${repo}.git`;
+}
+
+/** What `reconcile` and `event` share: connection, artifact dir, sweep options and the cache-branch commit. */
+export interface ArtifactJob {
+  out: string;
+  metaRepo: string;
+  client: GiteaClient;
+  /** token, workspace and bot login for `reconcile`/`refresh`, when given */
+  sweep: { token?: string; workspace?: string; botLogin?: string };
+  /** commits the artifact when `--commit` was given (else null); `regenerate` re-sweeps on a new tip */
+  commit(regenerate: () => Promise<void>): Promise<CommitOutcome | null>;
+}
+
+/** Resolves the shared options; with `--commit`, first fills an empty artifact dir from the cache branch. */
+export async function prepareArtifactJob(
+  values: {
+    'gitea-url'?: string;
+    token?: string;
+    repo?: string;
+    out?: string;
+    workspace?: string;
+    bot?: string;
+    commit?: boolean;
+    branch?: string;
+    path?: string;
+  },
+  env: NodeJS.ProcessEnv,
+  usage: string,
+): Promise<ArtifactJob> {
+  const conn = resolveConnection(values, env, usage);
+  const out = values.out ?? 'cache-artifacts';
+  const client = new GiteaClient({ baseUrl: conn.giteaUrl, token: conn.token, concurrency: 8 });
+  const workspace = values.workspace ?? env.GITHUB_WORKSPACE;
+  const bot = values.bot ?? env.RFC_BOT_LOGIN;
+  const remote = remoteUrl(client.baseUrl, conn.owner, conn.repo);
+  const branchOpts = {
+    ...(values.branch ? { branch: values.branch } : {}),
+    ...(values.path ? { path: values.path } : {}),
+  };
+  const token = conn.token;
+  if (values.commit) {
+    if (!token) throw new Error('"--commit" needs a token: pass "--token" or set GITEA_TOKEN');
+    await restoreArtifact({ out, remoteUrl: remote, token, ...branchOpts });
+  }
+  return {
+    out,
+    metaRepo: `${conn.owner}/${conn.repo}`,
+    client,
+    sweep: {
+      ...(token ? { token } : {}),
+      ...(workspace ? { workspace } : {}),
+      ...(bot ? { botLogin: bot } : {}),
+    },
+    commit: async (regenerate) =>
+      values.commit && token
+        ? commitArtifact({ out, remoteUrl: remote, token, ...branchOpts, regenerate })
+        : null,
+  };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -46,49 +104,24 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const conn = resolveConnection(values, process.env, USAGE);
-  const out = values.out ?? 'cache-artifacts';
-  const metaRepo = `${conn.owner}/${conn.repo}`;
-  const client = new GiteaClient({ baseUrl: conn.giteaUrl, token: conn.token, concurrency: 8 });
+  const job = await prepareArtifactJob(values, process.env, USAGE);
   const tty = process.stderr.isTTY === true;
-  const workspace = values.workspace ?? process.env.GITHUB_WORKSPACE;
-  const bot = values.bot ?? process.env.RFC_BOT_LOGIN;
   const run = (full: boolean): Promise<ReconcileResult> =>
     reconcile(
       {
-        out,
-        metaRepo,
+        out: job.out,
+        metaRepo: job.metaRepo,
         full,
-        ...(conn.token ? { token: conn.token } : {}),
-        ...(workspace ? { workspace } : {}),
-        ...(bot ? { botLogin: bot } : {}),
+        ...job.sweep,
         ...(tty ? { progress: (line: string) => process.stderr.write(`\r\x1b[K${line}`) } : {}),
       },
-      { client },
+      { client: job.client },
     );
-  const remote = remoteUrl(client.baseUrl, conn.owner, conn.repo);
-  const branchOpts = {
-    ...(values.branch ? { branch: values.branch } : {}),
-    ...(values.path ? { path: values.path } : {}),
-  };
-  if (values.commit) {
-    if (!conn.token) throw new Error('"--commit" needs a token: pass "--token" or set GITEA_TOKEN');
-    await restoreArtifact({ out, remoteUrl: remote, token: conn.token, ...branchOpts });
-  }
   const result = await run(values.full === true);
   if (tty) process.stderr.write('\r\x1b[K');
-  let commit: CommitOutcome | null = null;
-  if (values.commit) {
-    commit = await commitArtifact({
-      out,
-      remoteUrl: remote,
-      token: conn.token!,
-      ...branchOpts,
-      regenerate: async () => {
-        await run(false);
-      },
-    });
-  }
+  const commit: CommitOutcome | null = await job.commit(async () => {
+    await run(false);
+  });
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ ...result, commit })}\n`);
   } else {
