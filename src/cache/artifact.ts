@@ -3,6 +3,7 @@
  * one RFC changes one small file in git. Layout (schemaVersion 1):
  *   meta.json, ideas.json, problems.json, unattached.json, audit.jsonl, rfcs/<slug>.json
  */
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eachLimit } from './limit.ts';
@@ -54,23 +55,40 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+function missingFile(dir: string, path: string, cause: unknown): never {
+  throw new Error(`cannot read artifact file "${path}": run "rfc-actions reconcile --out ${dir}" first`, {
+    cause,
+  });
+}
+
+function parseArtifactFile<T>(path: string, text: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (cause) {
+    throw new Error(`artifact file "${path}" is not valid JSON`, { cause });
+  }
+}
+
+/** Reads one JSON file of an artifact synchronously, with the same errors as `readArtifact`. */
+export function readArtifactFileSync<T>(dir: string, rel: string): T {
+  const path = join(dir, rel);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    missingFile(dir, path, cause);
+  }
+  return parseArtifactFile<T>(path, text);
+}
+
 /** Reads an artifact directory; throws naming the file when one is missing or not valid JSON. */
 export async function readArtifact(dir: string): Promise<Artifact> {
   const json = async <T>(rel: string): Promise<T> => {
     const path = join(dir, rel);
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (cause) {
-      throw new Error(`cannot read artifact file "${path}": run "rfc-actions reconcile --out ${dir}" first`, {
-        cause,
-      });
-    }
-    try {
-      return JSON.parse(text) as T;
-    } catch (cause) {
-      throw new Error(`artifact file "${path}" is not valid JSON`, { cause });
-    }
+    return parseArtifactFile<T>(
+      path,
+      await readFile(path, 'utf8').catch((cause) => missingFile(dir, path, cause)),
+    );
   };
   const meta = await json<ArtifactMeta>('meta.json');
   const ideas = await json<IdeaRecord[]>('ideas.json');
