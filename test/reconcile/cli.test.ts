@@ -73,6 +73,39 @@ describe('rfc-actions reconcile / event', () => {
     });
   });
 
+  it('commits the artifact to the cache branch with --commit, and restores a fresh dir from it', async () => {
+    const env = {
+      GITEA_URL: sim.url,
+      GITEA_TOKEN: sim.token,
+      GITHUB_REPOSITORY: sim.metaRepo,
+      GITHUB_WORKSPACE: '',
+    };
+    const branch = 'cli-cache';
+    const out = await dirs.make();
+    const first = await cli(['reconcile', '--out', out, '--json', '--commit', '--branch', branch], env);
+    expect(first.code).toBe(0);
+    const r = JSON.parse(first.stdout);
+    expect(r.changed).toBe(true);
+    expect(r.commit.result).toBe('committed');
+    const res = await fetch(`${sim.url}/api/v1/repos/${sim.metaRepo}/branches/${branch}`, {
+      headers: { authorization: `token ${sim.token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { commit: { id: string } }).commit.id).toBe(r.commit.commit);
+
+    // A fresh runner: the empty dir is filled from the branch, so the sweep finds nothing new to commit.
+    const fresh = await dirs.make();
+    const again = await cli(['reconcile', '--out', fresh, '--json', '--commit', '--branch', branch], env);
+    expect(again.code).toBe(0);
+    const a = JSON.parse(again.stdout);
+    expect(a.mode).toBe('incremental');
+    expect(a.commit.result).toBe('unchanged');
+
+    const noToken = await cli(['reconcile', '--out', fresh, '--commit'], { ...env, GITEA_TOKEN: '' });
+    expect(noToken.code).toBe(1);
+    expect(noToken.stderr).toContain('"--commit" needs a token');
+  });
+
   it('exits non-zero with a clear message when Gitea fails, leaving no artifact', async () => {
     const out = await dirs.make();
     const remove = sim.faults.add({ route: '/repos/{owner}/{repo}/pulls', status: 500 });
