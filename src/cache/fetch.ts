@@ -36,7 +36,11 @@ function split(repo: string): { owner: string; repo: string } {
 export async function listOwnerRepos(client: GiteaClient, owner: string): Promise<Map<string, RepoInfo>> {
   let repos: GiteaRepo[];
   try {
-    repos = await client.paginate<GiteaRepo>('/orgs/{org}/repos', { path: { org: owner } });
+    // routers/api/v1/org: the header is the count of the org's repos the token can see.
+    repos = await client.paginate<GiteaRepo>('/orgs/{org}/repos', {
+      path: { org: owner },
+      stopAtTotal: true,
+    });
   } catch (e) {
     if (!isStatus(e, 404)) throw e;
     repos = await client.paginate<GiteaRepo>('/users/{username}/repos', { path: { username: owner } });
@@ -106,24 +110,39 @@ export async function getPull(client: GiteaClient, full: string, number: number)
   }
 }
 
-/** A pull as the issue search reports it. */
+/** A pull as the issue search reports it: enough to tell most changes without reading the PR. */
 export interface SearchHit {
   repo: string;
   number: number;
   updatedAt: string;
+  title: string;
+  body: string;
+  state: 'open' | 'closed' | 'merged';
+  closedAt: string | null;
+  mergedAt: string | null;
 }
 
 /** PRs of `owner`'s repos updated at or after `since` (`GET /repos/issues/search?type=pulls`). */
 export async function searchPulls(client: GiteaClient, owner: string, since: string): Promise<SearchHit[]> {
   const hits = await client.paginate<{
     number: number;
+    title?: string;
+    body?: string;
+    state?: string;
+    closed_at?: string | null;
     updated_at?: string;
+    pull_request?: { merged?: boolean; merged_at?: string | null } | null;
     repository?: { full_name?: string };
-  }>('/repos/issues/search', { query: { owner, type: 'pulls', state: 'all', since } });
+  }>('/repos/issues/search', { query: { owner, type: 'pulls', state: 'all', since }, stopAtTotal: true });
   return hits.map((h) => ({
     repo: h.repository?.full_name ?? '',
     number: h.number,
     updatedAt: h.updated_at ?? '',
+    title: h.title ?? '',
+    body: h.body ?? '',
+    state: h.pull_request?.merged ? 'merged' : h.state === 'closed' ? 'closed' : 'open',
+    closedAt: h.closed_at ?? null,
+    mergedAt: h.pull_request?.merged_at ?? null,
   }));
 }
 

@@ -11,3 +11,20 @@ export async function eachLimit<T>(
     }),
   );
 }
+
+/** A gate that runs at most `width` of the functions passed to it at once, in call order. */
+export function limiter(width: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= width) await new Promise<void>((go) => waiting.push(go));
+    else active++;
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}

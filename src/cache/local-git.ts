@@ -105,8 +105,8 @@ export type ShallowFetch =
   | { ok: false; error: Error; requests: number };
 
 /**
- * Fetches one branch of `url` at depth 1, with every blob, into the bare repo `dir` (created when
- * missing). The token goes in an `http.extraHeader` through `GIT_CONFIG_*` variables, never in
+ * Fetches one branch of `url` (or, with `branch: 'HEAD'`, whatever the remote's HEAD names: its
+ * default branch) at depth 1, with every blob, into the bare repo `dir` (created when missing). The token goes in an `http.extraHeader` through `GIT_CONFIG_*` variables, never in
  * argv or on disk. Requests are counted from `GIT_TRACE_CURL`, even when the fetch fails.
  */
 export async function shallowFetch(options: {
@@ -131,13 +131,13 @@ export async function shallowFetch(options: {
     env.GIT_CONFIG_VALUE_0 = `Authorization: token ${options.token}`;
   }
   const ref = `refs/remotes/meta/${branch}`;
+  const source = branch === 'HEAD' ? 'HEAD' : `refs/heads/${branch}`;
   try {
     await run('git', ['init', '--quiet', '--bare', dir]);
-    await run(
-      'git',
-      ['-C', dir, 'fetch', '--quiet', '--no-tags', '--depth', '1', url, `+refs/heads/${branch}:${ref}`],
-      { env, maxBuffer: 16 * 1024 * 1024 },
-    );
+    await run('git', ['-C', dir, 'fetch', '--quiet', '--no-tags', '--depth', '1', url, `+${source}:${ref}`], {
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     const commit = (await git(dir, ['rev-parse', '--verify', `${ref}^{commit}`])).trim();
     return { ok: true, commit, requests: await countRequests(trace) };
   } catch (cause) {

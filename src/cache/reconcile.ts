@@ -26,10 +26,11 @@ import {
   pullToRecord,
   type RepoState,
 } from './derive.ts';
+import type { SearchHit } from './fetch.ts';
 import * as api from './fetch.ts';
-import { eachLimit } from './limit.ts';
+import { eachLimit, limiter } from './limit.ts';
 import * as local from './local-git.ts';
-import type { Artifact, AuditRecord, ProblemRecord } from './model.ts';
+import type { Artifact, AuditRecord, ProblemRecord, PrRecord } from './model.ts';
 import { AUDIT_FILE, SQLITE_FILE, writeArtifact } from './store.ts';
 
 /** Options of one sweep. */
@@ -44,7 +45,10 @@ export interface ReconcileOptions {
   workspace?: string;
   /** the bot's login (see `Mirror.botLogin`) */
   botLogin?: string;
-  /** seconds the PR search reaches back before the cursor, so writes in the cursor's second are not missed */
+  /**
+   * extra seconds the PR search reaches back before the cursor (default 0: Gitea's `since` is
+   * inclusive, so PRs updated later in the cursor's own second are found without it)
+   */
   overlapSeconds?: number;
   /** compute only; write nothing */
   dryRun?: boolean;
@@ -173,6 +177,33 @@ function maxTime(times: string[]): string {
   return best;
 }
 
+/**
+ * True when a search hit shows nothing new about a PR already mirrored. `updated_at` has second
+ * precision, so an equal value does not prove the PR unchanged when it was read within that same
+ * second: the fields the hit carries must agree too. (A base-branch change within the second of
+ * the last read is the one change only a `--full` sweep sees.)
+ */
+export function unchangedHit(known: PrRecord | undefined, h: SearchHit): boolean {
+  if (!known || known.updatedAt !== h.updatedAt) return false;
+  const fresh = pullToRecord(known.repo, known.kind, {
+    number: h.number,
+    title: h.title,
+    body: h.body,
+    state: h.state === 'open' ? 'open' : 'closed',
+    merged: h.state === 'merged',
+    merged_at: h.mergedAt,
+    closed_at: h.closedAt,
+  });
+  return (
+    fresh.title === known.title &&
+    fresh.giteaState === known.giteaState &&
+    fresh.closedAt === known.closedAt &&
+    fresh.mergedAt === known.mergedAt &&
+    fresh.trailerLogin === known.trailerLogin &&
+    stableJson(fresh.supersedes) === stableJson(known.supersedes)
+  );
+}
+
 /** Subtracts seconds from an RFC 3339 time, keeping Gitea's second-precision form. */
 export function sinceWithOverlap(cursor: string, seconds: number): string {
   const t = Date.parse(cursor);
@@ -199,6 +230,9 @@ export async function reconcile(options: ReconcileOptions, deps: ReconcileDeps):
   const counter = { git: 0 };
   let moved = false;
 
+  // A sweep that reads every entry without a checkout fetches the meta repo's default branch
+  // while it lists the repos, instead of after.
+  const prefetched = fullScanOf(m) ? prefetchEntries(m, options, client) : null;
   try {
     say(`listing the repos of "${org}"`);
     const repos = await api.listOwnerRepos(client, org);
@@ -217,31 +251,22 @@ export async function reconcile(options: ReconcileOptions, deps: ReconcileDeps):
     const metaMoved = m.cursors[`repo:${metaRepo}`] !== metaInfo.updatedAt || m.metaTip === null;
     m.defaultBranch = metaInfo.defaultBranch;
 
-    if (metaMoved) {
-      moved = true;
-      say(`reading the branches of "${metaRepo}"`);
-      const branches = metaInfo.empty ? new Map<string, string>() : await api.listBranches(client, metaRepo);
-      const tip = branches.get(metaInfo.defaultBranch) ?? null;
-      m.metaBranches = new Map([...branches].filter(([name]) => metaKind(name).slug !== null));
-      if (tip !== m.metaTip || mode === 'full') {
-        entrySource = await refreshEntries(m, tip, options, client, say, counter);
-      }
-      m.metaTip = tip;
-    }
-    if (m.metaTip) cursors['meta.tip'] = m.metaTip;
-    if (m.cursors['meta.rfcs'] && m.metaTip) cursors['meta.rfcs'] = m.cursors['meta.rfcs'];
-
-    // Repos of active entries, as the entries now say.
-    const attached = new Set<string>();
-    for (const e of m.entries.values()) {
-      if (e.outcome.ok && e.outcome.entry.state === 'active' && e.outcome.entry.repo)
-        attached.add(e.outcome.entry.repo);
-    }
     const newlyAttached = new Set<string>();
     const nextRepos = new Map<string, RepoState>();
-    const attachedList = [...attached].sort();
-    if (attachedList.length > 0) say(`checking ${attachedList.length} RFC repos`);
-    await eachLimit(attachedList, 16, async (full) => {
+    // PR lists of repos read in full, started beside each repo's other reads.
+    const pullLists = new Map<string, Promise<GiteaPull[]>>();
+    const listPullsOf = (full: string): Promise<GiteaPull[]> => {
+      let p = pullLists.get(full);
+      if (!p) {
+        p = api.listPulls(client, full);
+        // Awaited below; a rejection must not go unhandled while other reads still run.
+        p.catch(() => {});
+        pullLists.set(full, p);
+      }
+      return p;
+    };
+    if (mode === 'full') listPullsOf(metaRepo);
+    const checkRepo = async (full: string): Promise<void> => {
       const info = owner(full) === org ? (repos.get(full) ?? null) : await api.getRepo(client, full);
       const was = m.repos.get(full);
       if (!info) {
@@ -261,6 +286,7 @@ export async function reconcile(options: ReconcileOptions, deps: ReconcileDeps):
         return;
       }
       moved = true;
+      const pulls = mode === 'full' || !known ? listPullsOf(full) : null;
       const branches = info.empty ? new Map<string, string>() : await api.listBranches(client, full);
       const tip = branches.get(info.defaultBranch);
       let rfcMd = known?.rfcMd ?? null;
@@ -268,7 +294,50 @@ export async function reconcile(options: ReconcileOptions, deps: ReconcileDeps):
         rfcMd = tip === undefined ? null : await api.getFile(client, full, 'RFC.md', info.defaultBranch);
       }
       nextRepos.set(full, { exists: true, defaultBranch: info.defaultBranch, branches, rfcMd });
-    });
+      await pulls;
+    };
+    // One task per attached repo, at most 16 at a time. A full sweep starts each as soon as an
+    // entry naming it is parsed, so repo reads overlap the reading of the entries.
+    const repoSlots = limiter(16);
+    const repoTasks = new Map<string, Promise<void>>();
+    const startRepo = (full: string): Promise<void> => {
+      let t = repoTasks.get(full);
+      if (!t) {
+        t = repoSlots(() => checkRepo(full));
+        t.catch(() => {});
+        repoTasks.set(full, t);
+      }
+      return t;
+    };
+    const onActiveRepo = mode === 'full' ? (full: string) => void startRepo(full) : undefined;
+
+    if (metaMoved) {
+      moved = true;
+      say(`reading the branches of "${metaRepo}"`);
+      const branches = metaInfo.empty ? new Map<string, string>() : await api.listBranches(client, metaRepo);
+      const tip = branches.get(metaInfo.defaultBranch) ?? null;
+      m.metaBranches = new Map([...branches].filter(([name]) => metaKind(name).slug !== null));
+      if (tip !== m.metaTip || mode === 'full') {
+        entrySource = await refreshEntries(m, tip, options, client, say, {
+          counter,
+          prefetched,
+          onActiveRepo,
+        });
+      }
+      m.metaTip = tip;
+    }
+    if (m.metaTip) cursors['meta.tip'] = m.metaTip;
+    if (m.cursors['meta.rfcs'] && m.metaTip) cursors['meta.rfcs'] = m.cursors['meta.rfcs'];
+
+    // Repos of active entries, as the entries now say.
+    const attached = new Set<string>();
+    for (const e of m.entries.values()) {
+      if (e.outcome.ok && e.outcome.entry.state === 'active' && e.outcome.entry.repo)
+        attached.add(e.outcome.entry.repo);
+    }
+    const attachedList = [...attached].sort();
+    if (attachedList.length > 0) say(`checking ${attachedList.length} RFC repos`);
+    await Promise.all(attachedList.map(startRepo));
     if ([...m.repos.keys()].some((k) => !nextRepos.has(k))) moved = true;
     m.repos = nextRepos;
 
@@ -279,16 +348,21 @@ export async function reconcile(options: ReconcileOptions, deps: ReconcileDeps):
     const fullList =
       mode === 'full' ? [metaRepo, ...[...attached].filter(relevant)] : [...newlyAttached].filter(relevant);
     say(`listing the PRs of ${fullList.length} repos`);
-    await eachLimit(fullList, 16, async (full) => {
-      for (const k of [...m.pulls.keys()]) if (m.pulls.get(k)!.repo === full) m.pulls.delete(k);
-      for (const p of await api.listPulls(client, full)) addPull(m, full, p);
+    const lists = await Promise.all(fullList.map((full) => listPullsOf(full)));
+    const listed = new Set(fullList);
+    for (const k of [...m.pulls.keys()]) if (listed.has(m.pulls.get(k)!.repo)) m.pulls.delete(k);
+    fullList.forEach((full, i) => {
+      for (const p of lists[i]!) addPull(m, full, p);
     });
     // The PR cursor is the newest `updated_at` of any PR the search returns, relevant or not, so
     // unrelated PRs drop out of the window; a full sweep searches from its newest relevant PR and
     // so reaches the same value.
     const newestRelevant = maxTime([...m.pulls.values()].map((p) => p.updatedAt));
     const from = mode === 'incremental' ? prev?.meta.cursors[PULLS_CURSOR] : newestRelevant;
-    const since = from ? sinceWithOverlap(from, options.overlapSeconds ?? 1) : EPOCH;
+    // Every issue indexer of Gitea filters `updated_unix >= since` (modules/indexer/issues/db,
+    // bleve, elasticsearch, meilisearch), so searching from the cursor itself re-reads its second
+    // and misses nothing written after the last search.
+    const since = from ? sinceWithOverlap(from, options.overlapSeconds ?? 0) : EPOCH;
     const owners = [...new Set([org, ...[...attached].filter(relevant).map(owner)])].sort();
     say(`searching PRs updated since ${since}`);
     const hits = (await Promise.all(owners.map((o) => api.searchPulls(client, o, since)))).flat();
@@ -296,9 +370,7 @@ export async function reconcile(options: ReconcileOptions, deps: ReconcileDeps):
       const fetched = new Set(fullList);
       const todo = hits.filter(
         (h) =>
-          relevant(h.repo) &&
-          !fetched.has(h.repo) &&
-          m.pulls.get(prKey(h.repo, h.number))?.updatedAt !== h.updatedAt,
+          relevant(h.repo) && !fetched.has(h.repo) && !unchangedHit(m.pulls.get(prKey(h.repo, h.number)), h),
       );
       if (todo.length > 0) moved = true;
       await Promise.all(
@@ -320,6 +392,9 @@ export async function reconcile(options: ReconcileOptions, deps: ReconcileDeps):
     throw new SweepError(`sweep of "${metaRepo}" failed; nothing was written: ${(e as Error).message}`, {
       cause: e,
     });
+  } finally {
+    const done = await prefetched;
+    if (done?.scratch) await rm(done.dir, { recursive: true, force: true });
   }
 
   const auditDigest = digestAudit(audit, options.botLogin);
@@ -357,7 +432,9 @@ export async function reconcile(options: ReconcileOptions, deps: ReconcileDeps):
     // so re-deriving would reproduce the same bytes.
     return finish({ changed: false, written: [], removed: [] }, prev);
   }
+  say('deriving the artifact');
   const artifact = buildArtifact(m);
+  if (!options.dryRun) say(`writing the artifact to "${options.out}"`);
   const write = options.dryRun
     ? { changed: false, written: [], removed: [] }
     : await writeArtifact(options.out, artifact, { sqlite: options.sqlite !== false });
@@ -433,6 +510,43 @@ export function addPull(m: Mirror, repo: string, p: GiteaPull): void {
   }
 }
 
+/** True when the mirror holds no entries yet, so every entry is read. */
+function fullScanOf(m: Mirror): boolean {
+  return ![...m.entries.values()].some((e) => !e.deleted) && !m.cursors['meta.rfcs'];
+}
+
+/** A shallow fetch of the meta repo's HEAD started before its tip is known. */
+export interface Prefetched {
+  dir: string;
+  /** true when `dir` is a temp dir of this sweep */
+  scratch: boolean;
+  fetch: local.ShallowFetch;
+}
+
+/**
+ * Starts fetching the meta repo's HEAD at depth 1 when the entries will come from git: no
+ * checkout with a commit in `options.workspace`, and git fetching not turned off. Never rejects.
+ */
+function prefetchEntries(
+  m: Mirror,
+  options: ReconcileOptions,
+  client: GiteaClient,
+): Promise<Prefetched | null> {
+  if (options.gitFetch === false) return Promise.resolve(null);
+  return (async (): Promise<Prefetched | null> => {
+    const ws = options.workspace;
+    if (ws !== undefined && (await local.headCommit(ws)) !== null) return null;
+    const dir = options.gitCacheDir ?? (await mkdtemp(join(tmpdir(), 'rfc-meta-git-')));
+    const fetch = await local.shallowFetch({
+      dir,
+      url: `${client.baseUrl.replace(/\/+$/, '')}/${m.metaRepo}.git`,
+      branch: 'HEAD',
+      ...(options.token ? { token: options.token } : {}),
+    });
+    return { dir, scratch: options.gitCacheDir === undefined, fetch };
+  })().catch(() => null);
+}
+
 /** Re-reads the entries at `tip`: from the workspace when it is at `tip`, else trees and blobs by sha. */
 export async function refreshEntries(
   m: Mirror,
@@ -440,8 +554,14 @@ export async function refreshEntries(
   options: ReconcileOptions,
   client: GiteaClient,
   say: (line: string) => void,
-  counter: { git: number } = { git: 0 },
+  extra: {
+    counter?: { git: number };
+    prefetched?: Promise<Prefetched | null> | null;
+    /** called with the repo of each active entry as it is read */
+    onActiveRepo?: (repo: string) => void;
+  } = {},
 ): Promise<ReconcileResult['entrySource']> {
+  const counter = extra.counter ?? { git: 0 };
   if (tip === null) {
     m.entries = new Map();
     delete m.cursors['meta.rfcs'];
@@ -450,9 +570,21 @@ export async function refreshEntries(
   const ws = options.workspace;
   let dir = ws !== undefined && (await local.headCommit(ws)) === tip ? ws : null;
   let source: 'workspace' | 'git' | 'api' = dir === null ? 'api' : 'workspace';
-  const fullScan = ![...m.entries.values()].some((e) => !e.deleted) && !m.cursors['meta.rfcs'];
+  const fullScan = fullScanOf(m);
   let scratch: string | null = null;
-  if (dir === null && fullScan && options.gitFetch !== false) {
+  const early = dir === null && fullScan && extra.prefetched ? await extra.prefetched : null;
+  if (early) {
+    counter.git += early.fetch.requests;
+    if (early.fetch.ok && early.fetch.commit === tip) {
+      dir = early.dir;
+      source = 'git';
+    } else if (!early.fetch.ok) {
+      say(`the shallow fetch is unusable; reading the entries over the API`);
+    }
+  }
+  // A failed early fetch is not repeated; one that found HEAD elsewhere than the tip (a push in
+  // between, or HEAD not the default branch) is, by branch name.
+  if (dir === null && fullScan && options.gitFetch !== false && early?.fetch.ok !== false) {
     // Reading every entry: one shallow fetch over smart HTTP (2-3 round trips) instead of a blob
     // request per file; incremental reads stay on the API, which fetches only the changed blobs.
     const cacheDir = options.gitCacheDir ?? (await mkdtemp(join(tmpdir(), 'rfc-meta-git-')));
@@ -473,7 +605,7 @@ export async function refreshEntries(
     }
   }
   try {
-    await readEntries(m, tip, dir, source, fullScan, client, say);
+    await readEntries(m, tip, dir, source, fullScan, client, say, extra.onActiveRepo);
   } finally {
     if (scratch !== null) await rm(scratch, { recursive: true, force: true });
   }
@@ -488,7 +620,14 @@ async function readEntries(
   fullScan: boolean,
   client: GiteaClient,
   say: (line: string) => void,
+  onActiveRepo?: (repo: string) => void,
 ): Promise<void> {
+  const read = (path: string, sha: string, text: string, deleted: boolean): EntryState => {
+    const e = state(path, sha, text, deleted);
+    if (onActiveRepo && e.outcome.ok && e.outcome.entry.state === 'active' && e.outcome.entry.repo)
+      onActiveRepo(e.outcome.entry.repo);
+    return e;
+  };
   let files: Map<string, string> | null;
   if (dir !== null) {
     files = await local.listEntryBlobs(dir, tip);
@@ -521,10 +660,14 @@ async function readEntries(
       dir,
       need.map((n) => n.sha),
     );
-    for (const n of need) next.set(n.path, state(n.path, n.sha, texts.get(n.sha) ?? '', false));
+    for (const [i, n] of need.entries()) {
+      next.set(n.path, read(n.path, n.sha, texts.get(n.sha) ?? '', false));
+      // Let the repo reads started by `onActiveRepo` go out while the rest is parsed.
+      if (onActiveRepo && i % 50 === 49) await new Promise((go) => setImmediate(go));
+    }
   } else {
     await eachLimit(need, 16, async (n) => {
-      next.set(n.path, state(n.path, n.sha, await api.getBlob(client, m.metaRepo, n.sha), false));
+      next.set(n.path, read(n.path, n.sha, await api.getBlob(client, m.metaRepo, n.sha), false));
     });
   }
   const present = new Set(files.keys());

@@ -216,6 +216,24 @@ describe('paginate', () => {
     expect(pages(server)).toEqual(['1', '2']);
   });
 
+  it.each([
+    [50, ['1']],
+    [100, ['1', '2']],
+    [101, ['1', '2', '3']],
+    [0, ['1']],
+  ])('with stopAtTotal, %i items and X-Total-Count -> pages %j', async (count, expected) => {
+    const { server, client } = await setup(listServer(count, { totalHeader: true }));
+    const items = await client.paginate('/orgs/{org}/repos', { path: { org: 'acme' }, stopAtTotal: true });
+    expect(items).toHaveLength(count);
+    expect(pages(server)).toEqual(expected);
+  });
+
+  it('with stopAtTotal but no X-Total-Count, reads until the empty page', async () => {
+    const { server, client } = await setup(listServer(50));
+    await client.paginate('/orgs/{org}/repos', { path: { org: 'acme' }, stopAtTotal: true });
+    expect(pages(server)).toEqual(['1', '2']);
+  });
+
   it('picks items from wrapped pages and iterates lazily', async () => {
     const { server, client } = await setup((r, res) => {
       const page = Number(new URL(r.url, 'http://x').searchParams.get('page'));

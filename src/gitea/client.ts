@@ -64,6 +64,12 @@ export interface PaginateOptions<T> {
   maxPages?: number;
   /** Picks the items from a page body that is not a bare array (e.g. `/repos/search` → `data`). */
   items?: (body: unknown) => T[];
+  /**
+   * Stop once the items read reach `X-Total-Count`, saving the empty page after a full last one.
+   * Only for routes whose header counts exactly the listed items (e.g. `/orgs/{org}/repos`,
+   * `/repos/issues/search`).
+   */
+  stopAtTotal?: boolean;
   signal?: AbortSignal;
 }
 
@@ -301,11 +307,11 @@ export class GiteaClient {
 
   /**
    * Reads every page of a list route: `page` from 1 with `limit=50`, until a page comes back
-   * shorter than the page size or empty. `X-Total-Count` is not trusted to stop early (it is not
-   * on every list). It is used for one thing: when the first page is shorter than `limit` but
-   * `X-Total-Count` says more items exist, the server clamps `limit` to a lower MAX_RESPONSE_ITEMS,
-   * and the first page's length becomes the page size. Without the header a short first page ends
-   * the listing.
+   * shorter than the page size or empty (or, with `stopAtTotal`, once the items read reach
+   * `X-Total-Count`, which Gitea does not set on every list). When the first page
+   * is shorter than `limit` but `X-Total-Count` says more items exist, the server clamps `limit`
+   * to a lower MAX_RESPONSE_ITEMS, and the first page's length becomes the page size. Without the
+   * header a short first page ends the listing.
    */
   async paginate<T>(route: string, options: PaginateOptions<T> = {}): Promise<T[]> {
     const all: T[] = [];
@@ -321,6 +327,7 @@ export class GiteaClient {
     const limit = positiveInt('limit', options.limit ?? PAGE_LIMIT, 1);
     const maxPages = positiveInt('maxPages', options.maxPages ?? 1000, 1);
     let pageSize = limit;
+    let seen = 0;
     for (let page = 1; ; page++) {
       if (page > maxPages) {
         throw new Error(
@@ -344,11 +351,13 @@ export class GiteaClient {
         );
       }
       yield* items as T[];
+      seen += items.length;
+      const total = Number(res.headers.get('x-total-count') ?? Number.NaN);
       if (page === 1 && items.length > 0 && items.length < limit) {
-        const total = Number(res.headers.get('x-total-count') ?? Number.NaN);
         if (Number.isFinite(total) && total > items.length) pageSize = items.length;
       }
       if (items.length === 0 || items.length < pageSize) return;
+      if (options.stopAtTotal === true && Number.isFinite(total) && seen >= total) return;
     }
   }
 

@@ -86,6 +86,31 @@ describe('reconcile against the example org', () => {
     );
   });
 
+  it('finds a PR changed later in the second of the PR cursor', async () => {
+    // Every write in one second: the cursor's second is re-read, since Gitea's `since` is inclusive.
+    sim.core.clock.useFixed('2026-07-01T00:00:00Z', 0);
+    try {
+      await mut.createBranch(sim.metaRepo, 'edit/new-idea/same-second');
+      await mut.putFile(sim.metaRepo, 'rfcs/new-idea.md', entryText('new-idea', {}, 'Same second.\n'), {
+        branch: 'edit/new-idea/same-second',
+      });
+      const n = await mut.openPull(sim.metaRepo, 'edit/new-idea/same-second', 'Same second');
+      await reconcile({ out, metaRepo: sim.metaRepo }, { client });
+      const open = JSON.parse((await snapshot(out))['rfcs/new-idea.json']!);
+      expect(open.prs.find((p: { number: number }) => p.number === n).state).toBe('open');
+      await mut.closePull(sim.metaRepo, n);
+      const r = await reconcile({ out, metaRepo: sim.metaRepo }, { client });
+      expect(r.changed).toBe(true);
+      const snap = await snapshot(out);
+      expect(
+        JSON.parse(snap['rfcs/new-idea.json']!).prs.find((p: { number: number }) => p.number === n).state,
+      ).toBe('closed');
+      expect(snap).toEqual(await full());
+    } finally {
+      sim.core.clock.useFixed('2026-08-01T00:00:00Z', 1000);
+    }
+  });
+
   it('flags an entry deleted out of band, in both sweep kinds', async () => {
     await mut.deleteFile(sim.metaRepo, 'rfcs/new-idea.md');
     const r = await reconcile({ out, metaRepo: sim.metaRepo }, { client });
