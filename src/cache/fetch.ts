@@ -1,7 +1,12 @@
 /** The Gitea reads of the reconciler; every request goes through the `GiteaClient` choke point. */
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import type { GiteaClient } from '../gitea/index.ts';
-import { isStatus } from '../gitea/index.ts';
+import { GiteaHttpError, isStatus } from '../gitea/index.ts';
 import type { GiteaPull } from './derive.ts';
+import { untar } from './tar.ts';
+
+const gunzipAsync = promisify(gunzip);
 
 /** What `GET /orgs/{org}/repos` tells about one repo. */
 export interface RepoInfo {
@@ -177,6 +182,43 @@ export async function getBlob(client: GiteaClient, full: string, sha: string): P
     path: { ...split(full), sha },
   });
   return decodeBase64(res.data.content ?? '');
+}
+
+/**
+ * The files of `sha` from the repo's archive (`GET .../archive/{sha}.tar.gz`, one request), keyed
+ * by path inside the repo (`known` is one path the commit holds); null when Gitea will not serve an archive (disabled downloads answer
+ * 404, as does an unknown ref).
+ */
+export async function getArchiveFiles(
+  client: GiteaClient,
+  full: string,
+  sha: string,
+  known: string,
+): Promise<Map<string, Uint8Array> | null> {
+  let bytes: Uint8Array;
+  try {
+    const res = await client.request<Uint8Array>('GET', '/repos/{owner}/{repo}/archive/{archive}', {
+      path: { ...split(full), archive: `${sha}.tar.gz` },
+      accept: 'bytes',
+    });
+    bytes = res.data;
+  } catch (e) {
+    if (e instanceof GiteaHttpError) return null;
+    throw e;
+  }
+  let files: Map<string, Uint8Array>;
+  try {
+    files = untar(await gunzipAsync(bytes));
+  } catch {
+    return null;
+  }
+  // Gitea prefixes every path with the repo's directory (PREFIX_ARCHIVE_FILES, on by default);
+  // `known`, a path the tree holds, tells whether this server does.
+  const first = files.keys().next().value?.split('/')[0];
+  const prefix = files.has(known) || first === undefined ? '' : `${first}/`;
+  const out = new Map<string, Uint8Array>();
+  for (const [p, b] of files) if (p.startsWith(prefix)) out.set(p.slice(prefix.length), b);
+  return out;
 }
 
 interface TreeEntry {

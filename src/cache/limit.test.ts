@@ -35,7 +35,11 @@ describe('limiter', () => {
     for (const g of gates) g.resolve();
     const settled = await Promise.allSettled(results);
     expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message))).toEqual([
-      0, 10, 20, 'four', 40,
+      0,
+      10,
+      20,
+      'four',
+      40,
     ]);
     expect(started).toEqual([0, 1, 2, 3, 4]);
     expect(peak).toBe(2);

@@ -32,6 +32,7 @@ import { eachLimit, limiter } from './limit.ts';
 import * as local from './local-git.ts';
 import type { Artifact, AuditRecord, ProblemRecord, PrRecord } from './model.ts';
 import { AUDIT_FILE, SQLITE_FILE, writeArtifact } from './store.ts';
+import { gitBlobId } from './tar.ts';
 
 /** Options of one sweep. */
 export interface ReconcileOptions {
@@ -510,6 +511,9 @@ export function addPull(m: Mirror, repo: string, p: GiteaPull): void {
   }
 }
 
+/** Entries to read at or past which one archive download replaces the blob requests. */
+const ARCHIVE_MIN = 8;
+
 /** True when the mirror holds no entries yet, so every entry is read. */
 function fullScanOf(m: Mirror): boolean {
   return ![...m.entries.values()].some((e) => !e.deleted) && !m.cursors['meta.rfcs'];
@@ -666,8 +670,17 @@ async function readEntries(
       if (onActiveRepo && i % 50 === 49) await new Promise((go) => setImmediate(go));
     }
   } else {
+    // Many entries: one archive of the tip instead of a request per blob. Each file is checked
+    // against its blob id, since `.gitattributes` (export-subst, eol) can make the archive differ.
+    const archive =
+      need.length >= ARCHIVE_MIN ? await api.getArchiveFiles(client, m.metaRepo, tip, need[0]!.path) : null;
     await eachLimit(need, 16, async (n) => {
-      next.set(n.path, read(n.path, n.sha, await api.getBlob(client, m.metaRepo, n.sha), false));
+      const bytes = archive?.get(n.path);
+      const text =
+        bytes && gitBlobId(bytes, n.sha.length) === n.sha
+          ? Buffer.from(bytes).toString('utf8')
+          : await api.getBlob(client, m.metaRepo, n.sha);
+      next.set(n.path, read(n.path, n.sha, text, false));
     });
   }
   const present = new Set(files.keys());

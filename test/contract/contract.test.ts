@@ -302,6 +302,22 @@ describe('contents, raw, git data, commits', () => {
         expect: 404,
       }),
     );
+    for (const [archive, status] of [
+      ['main.tar.gz', 200],
+      ['main.zip', 200],
+      ['main.rar', 404],
+      ['no-such-ref.tar.gz', 404],
+    ] as const) {
+      const got = await f.admin.call(
+        repoCall(f, {
+          method: 'GET',
+          template: '/repos/{owner}/{repo}/archive/{archive}',
+          path: { archive },
+          expect: status,
+        }),
+      );
+      if (status === 200) expect(got.headers.get('content-type')).toBe('application/octet-stream');
+    }
     const multi = await f.alice.call<{ commit: { sha: string }; files: { sha: string }[] }>(
       repoCall(f, {
         method: 'POST',

@@ -157,6 +157,24 @@ describe('reconcile against the example org', () => {
     expect(await snapshot(out)).toEqual(await full());
   });
 
+  it('reads the entries over the API from one archive, and by blob where the archive differs', async () => {
+    // export-subst rewrites `$Format:...$` in archives only: that entry must come from its blob.
+    await mut.putFile(sim.metaRepo, '.gitattributes', 'rfcs/*.md export-subst\n');
+    await mut.putFile(sim.metaRepo, 'rfcs/subst.md', entryText('subst', {}, 'Commit $Format:%H$.\n'));
+    const dir = await dirs.make();
+    client.resetStats();
+    const r = await reconcile({ out: dir, metaRepo: sim.metaRepo, full: true, gitFetch: false }, { client });
+    expect(r.entrySource).toBe('api');
+    const byRoute = client.stats().byRoute;
+    expect(byRoute['GET /repos/{owner}/{repo}/archive/{archive}']).toBe(1);
+    const blobs = byRoute['GET /repos/{owner}/{repo}/git/blobs/{sha}'] ?? 0;
+    expect(blobs).toBeGreaterThanOrEqual(1);
+    expect(blobs).toBeLessThan(r.counts.rfcs / 2);
+    const snap = await snapshot(dir);
+    expect(JSON.parse(snap['rfcs/subst.json']!).body).toContain('$Format:%H$');
+    expect(snap).toEqual(await full());
+  });
+
   it('reads entries from a checkout of the meta repo without tree or blob requests', async () => {
     const ws = await dirs.make();
     await run('git', [
