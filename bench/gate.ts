@@ -3,13 +3,17 @@
  * for a first execution, a replay found in the audit log, and a replay found in Gitea (fresh
  * runner); each with entries read from the API only and from a checkout of the meta repo, and
  * with a command source that proves nothing (`cli`) and one that proves read access (a comment).
+ * The gate runs with the cache artifact, swept once and refreshed after every write as the job
+ * does; one more pass runs without it.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { reconcile } from '../src/cache/reconcile.ts';
 import { checkoutEntries, type EntrySource, OP_NAMES, type OpName, runGate } from '../src/gate/index.ts';
+import { cacheRefresher } from '../src/gate/refresh.ts';
 import { GiteaClient, type GiteaStats } from '../src/gitea/client.ts';
 import { META, type Recorded, recordingFetch, sampleCommands, startFixture } from '../test/gate/harness.ts';
 
@@ -28,18 +32,26 @@ const READS: Record<OpName, string> = {
   open_metadata_pr: 'entry; permission; branch (probe)',
   open_claim_pr: 'entry; permission; branch claim/<slug> (probe)',
   open_branch_pr: 'entry; permission on the RFC repo; PR of the head (probe)',
-  withdraw_branch_pr: 'entry; PR (author, state); comments (probe) under the claim, after the close',
-  graduate_rfc: 'entry; rfcs/ listing and each entry (used ids); the candidate repo',
+  withdraw_branch_pr:
+    "PR (author, state, its repo's tag; the repo from the artifact); comments (probe) under the claim, after the close",
+  graduate_rfc: 'entry; rfcs/ listing (used ids: the artifact has every unchanged blob)',
   withdraw_rfc: 'entry (owners, state)',
 };
 
 type Mode = 'api' | 'checkout';
 type Source = 'cli' | 'slash-command';
-const CONFIGS: { mode: Mode; source: Source }[] = [
-  { mode: 'api', source: 'cli' },
-  { mode: 'checkout', source: 'cli' },
-  { mode: 'api', source: 'slash-command' },
-  { mode: 'checkout', source: 'slash-command' },
+interface Config {
+  mode: Mode;
+  source: Source;
+  /** the cache artifact is in the audit directory */
+  artifact: boolean;
+}
+const CONFIGS: Config[] = [
+  { mode: 'api', source: 'cli', artifact: true },
+  { mode: 'checkout', source: 'cli', artifact: true },
+  { mode: 'api', source: 'slash-command', artifact: true },
+  { mode: 'checkout', source: 'slash-command', artifact: true },
+  { mode: 'api', source: 'cli', artifact: false },
 ];
 
 interface Measure {
@@ -70,11 +82,18 @@ function claimOf(log: Recorded[]): number {
 }
 
 /** Every operation once on a fresh fixture, in one configuration. */
-async function measureAll(mode: Mode, source: Source): Promise<Record<OpName, Measure>> {
+async function measureAll({ mode, source, artifact }: Config): Promise<Record<OpName, Measure>> {
   const f = await startFixture();
   const ws = await mkdtemp(join(tmpdir(), 'bench-gate-ws-'));
   const out = {} as Record<OpName, Measure>;
+  // Requests of the sweep and the refreshes are the cache's, not the gate's: an uncounted client.
+  const quiet = new GiteaClient({ baseUrl: f.sim.url, token: f.sim.token });
   try {
+    if (artifact)
+      await reconcile({ out: f.auditDir, metaRepo: META, full: true, sqlite: false }, { client: quiet });
+    const afterWrite = artifact
+      ? cacheRefresher({ client: quiet, out: f.auditDir, metaRepo: META })
+      : undefined;
     let entries: EntrySource | null = null;
     if (mode === 'checkout') {
       await exec('git', ['clone', '-q', `${f.sim.url.replace('//', `//x:${f.sim.token}@`)}/${META}.git`, ws]);
@@ -94,6 +113,7 @@ async function measureAll(mode: Mode, source: Source): Promise<Record<OpName, Me
           gitea,
           botGitea,
           ...(entries ? { entries } : {}),
+          ...(afterWrite ? { afterWrite } : {}),
         });
         if (!ack.success) throw new Error(`bench: ${op} (${mode}, ${source}) failed: ${ack.message}`);
         const a = gitea.stats();
@@ -120,15 +140,65 @@ async function measureAll(mode: Mode, source: Source): Promise<Record<OpName, Me
   return out;
 }
 
-const label = (c: { mode: Mode; source: Source }) =>
-  `${c.mode === 'api' ? 'API' : 'checkout'}, ${c.source === 'cli' ? 'cli' : 'comment'}`;
+/** Reads of one first execution, each with and without the gate's own login given (`GateDeps.botLogin`). */
+interface OwnMeasure {
+  op: 'close_issue' | 'withdraw_branch_pr';
+  asked: number;
+  given: number;
+}
+
+/**
+ * close_issue and withdraw_branch_pr of an issue and a PR the gate opened for the actor (its body
+ * carries the actor's On-behalf-of trailer): entries from the API, source `cli`, with the artifact.
+ * Without `botLogin` the gate asks `GET /user` whose PR it is.
+ */
+async function measureOwn(): Promise<OwnMeasure[]> {
+  const out: OwnMeasure[] = [];
+  for (const op of ['close_issue', 'withdraw_branch_pr'] as const) {
+    const counted: number[] = [];
+    for (const botLogin of [undefined, 'gitea-admin']) {
+      const f = await startFixture();
+      const quiet = new GiteaClient({ baseUrl: f.sim.url, token: f.sim.token });
+      try {
+        const s = sampleCommands(`own-${op}`);
+        const made = await runGate(
+          op === 'close_issue'
+            ? { ...s.create_issue, actor: 'alice', payload: { title: 'Close me', body: 'Please.' } }
+            : s.open_branch_pr,
+          { ...f.deps(), gitea: quiet },
+        );
+        await reconcile({ out: f.auditDir, metaRepo: META, full: true, sqlite: false }, { client: quiet });
+        const command =
+          op === 'close_issue'
+            ? { ...s.close_issue, actor: 'alice', payload: { number: made.number } }
+            : {
+                ...s.withdraw_branch_pr,
+                actor: 'alice',
+                payload: { slug: 'live', number: made.number, where: 'rfc' },
+              };
+        const gitea = new GiteaClient({ baseUrl: f.sim.url, token: f.sim.token });
+        const ack = await runGate(command, { ...f.deps(), gitea, ...(botLogin ? { botLogin } : {}) });
+        if (!ack.success) throw new Error(`bench: ${op} of the gate's own object failed: ${ack.message}`);
+        counted.push(gitea.stats().total - writesOf(gitea.stats()));
+      } finally {
+        await f.close();
+      }
+    }
+    out.push({ op, asked: counted[0]!, given: counted[1]! });
+  }
+  return out;
+}
+
+const label = (c: Config) =>
+  `${c.mode === 'api' ? 'API' : 'checkout'}, ${c.source === 'cli' ? 'cli' : 'comment'}${c.artifact ? '' : ', no artifact'}`;
 
 /** Runs the suite, prints the table and writes it to `--out` (default bench/results/gate.md). */
 export async function main(argv: string[]): Promise<void> {
   const outIdx = argv.indexOf('--out');
   const outFile = outIdx >= 0 ? argv[outIdx + 1]! : 'bench/results/gate.md';
   const results: Record<OpName, Measure>[] = [];
-  for (const c of CONFIGS) results.push(await measureAll(c.mode, c.source));
+  for (const c of CONFIGS) results.push(await measureAll(c));
+  const own = await measureOwn();
   const [api, checkout] = results as [Record<OpName, Measure>, Record<OpName, Measure>];
   const sameWrites = OP_NAMES.every((op) =>
     results.every(
@@ -144,6 +214,9 @@ export async function main(argv: string[]): Promise<void> {
     'Four configurations of the same commands, each on a fresh fixture: entries from the API only, or from a checkout of',
     'the meta repo (`entries`, pulled before each operation, as a job checks it out when it starts); command source `cli`',
     '(proves nothing, the permission is looked up) or `slash-command` (a comment: proves read access on the repo it was written in).',
+    'In all four the audit directory holds the cache artifact, swept once at the start and refreshed after every write (`cacheRefresher`),',
+    'as the job does; the sweep and the refreshes are not counted. A fifth pass (API, cli, no artifact) shows what the artifact saves.',
+    'Replays found in Gitea run as on a fresh runner: no audit log, no artifact.',
     '',
     `| operation | effect writes | claim writes | ${CONFIGS.map((c) => `first: reads (${label(c)})`).join(' | ')} | replay (audit log) | replay (Gitea probe): reads (API, cli) | replay (Gitea probe): reads (checkout, cli) | replay (Gitea probe): writes | reads of a first execution (API, cli) |`,
     `| --- | ---: | ---: | ${CONFIGS.map(() => '---:').join(' | ')} | ---: | ---: | ---: | ---: | --- |`,
@@ -155,7 +228,7 @@ export async function main(argv: string[]): Promise<void> {
     '',
     'Reads include the authorization lookup (collaborator permission) when the cell needs it. Claim writes are the',
     'create and delete of the `rfc-actions/claim/<key>` branch that serializes racing runs of one command.',
-    `Writes ${sameWrites ? 'are the same in every configuration' : 'DIFFER between configurations'}. "replay (audit log)" and "replay (Gitea probe): writes" are the largest over the four configurations; a replay's writes include claim writes.`,
+    `Writes ${sameWrites ? 'are the same in every configuration' : 'DIFFER between configurations'}. "replay (audit log)" and "replay (Gitea probe): writes" are the largest over all configurations; a replay's writes include claim writes.`,
     '',
     `Target "a replay makes no write": ${
       OP_NAMES.every((op) => results.every((r) => r[op].giteaReplayWrites === 0 && r[op].auditReplay === 0))
@@ -173,7 +246,43 @@ export async function main(argv: string[]): Promise<void> {
     ),
     '',
     "Not in the table: open_branch_pr sent from a comment on the RFC's own repo (`config.metaRepo` set) needs no permission",
-    'lookup there and reads 2 (entry; PR of the head); see `test/gate/checkout.test.ts`.',
+    'lookup there and reads 2 (entry; PR of the head); see `test/gate/checkout.test.ts`. withdraw_branch_pr reads 3 when the',
+    "actor is an owner but not the PR's author (the entry's owners are read fresh); see `test/gate/cache.test.ts`.",
+    '',
+    "The table's close_issue and withdraw_branch_pr act on an issue and a PR their author opened directly. On ones the gate",
+    "opened for the actor (the body's `On-behalf-of` trailer names the actor; the trailer counts only when the gate's own",
+    'user opened it), the gate must know its own login: `GateDeps.botLogin` when the caller gives it (the action does',
+    "after a comment, when it has read the bot token's user), else one `GET /user` per run. API, cli, with the artifact:",
+    '',
+    "| operation on the gate's own issue or PR | reads, login asked (`GET /user`) | reads, login given (`botLogin`) |",
+    '| --- | ---: | ---: |',
+    ...own.map((m) => `| ${m.op} | ${m.asked} | ${m.given} |`),
+    '',
+    'A body without a trailer, or one naming its own opener, never asks; nor does an actor who neither opened the object',
+    'nor is named by its trailer, until a denial names the author; see `test/gate/author.test.ts`.',
+    '',
+    '### Notes: the reads that remain over the target, and why each is needed',
+    '',
+    '- **The permission lookup with source `cli`** (create_issue, add_comment, start_edit_branch; open_body_edit_pr,',
+    '  open_metadata_pr, open_claim_pr without a checkout). The token belongs to whoever runs the CLI, who may relay for',
+    '  another person: it proves nothing about the login `--as` names. The lookup is the only check that this login exists',
+    '  and may comment; with a comment or dispatch source these operations read 2 or fewer. See docs/gate.md, "What a source proves".',
+    '- **create_issue, add_comment: two probes.** The probe before the claim keeps a replay free of writes (the claim is a',
+    '  branch create and delete); the probe under the claim is what makes two runs that both probed before either wrote end',
+    '  with one effect (the API shows no trace of a claim a twin made and deleted meanwhile).',
+    '- **start_edit_branch: the entry from the API.** The branch creation carries no entry sha, so a stale copy of the',
+    '  entry (checkout or artifact) could branch an RFC that is no longer a super-draft. The branch probe keeps a replay',
+    '  from sending the create.',
+    '- **open_branch_pr: entry, permission on the RFC repo, PR probe.** The PR creation carries no entry sha, so the',
+    "  state `active` must be read fresh; a comment on the meta repo proves nothing about access to the RFC's repo; without",
+    '  the probe a replay whose PR was closed meanwhile would open a second PR, and one whose PR is open would send the create.',
+    '',
+    'What brought the others under the target: graduate_rfc takes the id of every entry whose blob the `rfcs/` listing shows',
+    'unchanged from the artifact (a changed or new blob is read), and creates the candidate repo without reading it first',
+    '(409: read it and adopt it when it carries our tag; after a lost response it reads first). withdraw_branch_pr takes the',
+    "RFC's repo from the artifact as a hint that the PR read checks (its base repo's description carries the RFC's tag), and",
+    "reads the entry only when the actor is not the PR's author. merge_pr now tells the refresh that the base branch moved, so",
+    'the artifact does not fall behind the entries a merge changes.',
     '',
   ];
   const text = lines.join('\n');

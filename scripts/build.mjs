@@ -2,6 +2,7 @@
  * `npm run build [-- --out DIR]`: bundles the action (src/action.ts) into DIR (default dist/):
  *   index.js, *-HASH.js ESM, every dependency inlined (no npm install at run time); the
  *                       commands' chunk loads after the outputs' defaults are set
+ *   render-worker.js    the site build's helper worker thread
  *   better_sqlite3.node the better-sqlite3 addon, loaded from beside index.js
  *   native.json         the Node ABI, platform and arch the addon was built for
  *   package.json        {"type":"module"}, so node runs index.js as ESM wherever dist/ is copied
@@ -43,7 +44,9 @@ for (const name of await readdir(out)) if (name.endsWith('.js')) await rm(join(o
 const started = performance.now();
 await build({
   absWorkingDir: ROOT,
-  entryPoints: { index: 'src/action.ts' },
+  // The site's helper worker thread: found beside the chunk that starts it, so large site
+  // builds use a second core (without it they run on one thread).
+  entryPoints: { index: 'src/action.ts', 'render-worker': 'src/site/render-worker.ts' },
   outdir: out,
   // The entry sets the outputs' defaults and masks the tokens before the commands' chunk loads.
   splitting: true,

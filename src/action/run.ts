@@ -263,12 +263,20 @@ export async function runGateCommand(options: ActionOptions, deps: ActionDeps): 
   await pullArtifact(options, deps);
   const auditDir = inWorkspace(options, options.artifactDir);
   const acks: Ack[] = [];
+  // With a bot token the gate writes as the bot: its login, once read here, spares the gate a GET /user.
+  let bot: Promise<string | undefined> | undefined;
+  const knownBot = () => {
+    bot ??= botLogin(deps);
+    return bot;
+  };
   const gate = async (command: Command): Promise<Ack> => {
+    const writer = bot ? await bot : undefined;
     const ack = await runGate(command, {
       gitea: deps.botGitea ?? deps.gitea,
       botGitea: deps.botGitea ?? undefined,
       clock: deps.clock,
       auditDir,
+      ...(writer ? { botLogin: writer } : {}),
     });
     acks.push(ack);
     const what = `${command.op}${ack.number ? ` #${ack.number}` : ''}: ${ack.message}`;
@@ -287,7 +295,7 @@ export async function runGateCommand(options: ActionOptions, deps: ActionDeps): 
         request: options.runRequest,
       });
     } else {
-      const ctx = await commentContext(options, deps);
+      const ctx = await commentContext(options, deps, knownBot);
       if (ctx) {
         const lines = await runComment(ctx, { gate });
         deps.report.count('commands', lines.length);
@@ -310,7 +318,11 @@ export async function runGateCommand(options: ActionOptions, deps: ActionDeps): 
   }
 }
 
-async function commentContext(options: ActionOptions, deps: ActionDeps): Promise<CommentContext | null> {
+async function commentContext(
+  options: ActionOptions,
+  deps: ActionDeps,
+  knownBot: () => Promise<string | undefined>,
+): Promise<CommentContext | null> {
   if (options.eventName !== 'issue_comment') {
     throw new Error(
       `command "gate" without "op" reads slash commands from an issue_comment event, but this run is "${options.eventName}": set "op" (and "op-input") for workflow_dispatch`,
@@ -325,7 +337,7 @@ async function commentContext(options: ActionOptions, deps: ActionDeps): Promise
   }
   const { issue, comment } = payload;
   if (!issue || !comment) throw new Error(`event file "${options.eventPath}" has no "issue" or "comment"`);
-  const bot = await botLogin(deps);
+  const bot = await knownBot();
   if (bot && comment.user.login.toLowerCase() === bot.toLowerCase()) {
     deps.report.note("The comment is the bot's own: nothing to do.");
     return null;

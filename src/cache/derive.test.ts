@@ -290,7 +290,23 @@ describe('rule: opened_by is the person, not the bot', () => {
       'rfc-bot',
       'dave',
     ],
-    ['trailer trusted when no bot login is configured', [], 'someone', body, undefined, 'dave'],
+    ['trailer on a bot PR, login in another letter case', [], 'RFC-Bot', body, 'rfc-bot', 'dave'],
+    [
+      'trailer ignored on a human PR when no bot login is configured',
+      [],
+      'mallory',
+      body,
+      undefined,
+      'mallory',
+    ],
+    [
+      'trailer on a PR of the Actions job token without a bot login',
+      [],
+      'gitea-actions',
+      body,
+      undefined,
+      'dave',
+    ],
   ] as const)('%s', (_n, rows, author, text, bot, expected) => {
     const [p] = finalizePrs(
       [raw('o/r', pull(1, 'b', { user: { login: author }, body: text }))],
@@ -397,6 +413,7 @@ describe('rule: PR kinds come from the branch name, slash and dash forms', () =>
 describe('ideas: open propose PRs', () => {
   it('lists open propose PRs with the resolved person', () => {
     const m = mirror();
+    m.botLogin = 'rfc-bot';
     addPull(
       m,
       META,

@@ -54,7 +54,7 @@ export interface Mirror {
   audit: AuditRecord[];
   /** cursors other than the PR cursor, which `buildArtifact` derives from the PRs */
   cursors: Record<string, string>;
-  /** the bot's login: only its PRs take the `On-behalf-of` trailer; undefined trusts the trailer on any PR */
+  /** the bot's login: only its PRs take the `On-behalf-of` trailer (undefined: the Actions job token's user) */
   botLogin?: string;
   /** keeps this PR cursor instead of deriving it (a targeted refresh must not move the sweep's cursor) */
   pullsCursor?: string;
@@ -151,6 +151,18 @@ export function metaKind(name: string): { kind: ChangeKind; slug: string | null 
 }
 
 /**
+ * The login Gitea gives writes made with an Actions job token (models/user ActionsUserName);
+ * only a workflow of the repo can write as it, so its trailers are as good as the bot's.
+ */
+const ACTIONS_USER = 'gitea-actions';
+
+/** True when `author` is the bot (`botLogin`, or the Actions user when none is set); logins are case-insensitive. */
+export function writtenByBot(author: string, botLogin?: string): boolean {
+  const a = author.toLowerCase();
+  return a === (botLogin ?? ACTIONS_USER).toLowerCase();
+}
+
+/**
  * Applies the PR rules to raw records of one or more repos: actor resolution (audit log, then the
  * `On-behalf-of` trailer on the bot's PRs, then the raw login), `withdrawn` from the audit log,
  * and `Supersedes: #N` (the merged PR closes N and N records who superseded it).
@@ -166,7 +178,7 @@ export function finalizePrs(raw: PrRecord[], audit: AuditRecord[], botLogin?: st
   }
   const out = raw.map((r): PrRecord => {
     const k = prKey(r.repo, r.number);
-    const trusted = botLogin === undefined || r.authorLogin === botLogin;
+    const trusted = writtenByBot(r.authorLogin, botLogin);
     const openedBy = openedFor.get(k) ?? (trusted ? r.trailerLogin : null) ?? r.authorLogin;
     const withdrawer = r.giteaState === 'closed' ? (withdrawnBy.get(k) ?? null) : null;
     const state: PrState = withdrawer !== null ? 'withdrawn' : r.giteaState;

@@ -20,7 +20,8 @@ options:
   --out DIR          the artifact directory (default cache-artifacts)
   --json             print one JSON object: changed, counts, problems, requests, durationMs
   --workspace DIR    a checkout of the meta repo to read entries from (env GITHUB_WORKSPACE)
-  --bot LOGIN        the bot's login, whose PRs carry On-behalf-of trailers (env RFC_BOT_LOGIN)
+  --bot LOGIN        the bot's login, whose PRs carry On-behalf-of trailers (env RFC_BOT_LOGIN;
+                     default gitea-actions, the Actions job token's user)
   --commit           commit the artifact to the meta repo's cache branch when it changed
                      (an empty DIR is first filled from that branch, so the sweep is incremental)
   --branch NAME      the cache branch (default rfc-cache)

@@ -1,5 +1,15 @@
 import { describe, expect, test } from 'vitest';
-import { AUTH_CELLS, type AuthFacts, authorize, DEFAULT_MATRIX, type Permission, type Role } from './auth.ts';
+import {
+  AUTH_CELLS,
+  type AuthFacts,
+  type Author,
+  authorize,
+  authorLogin,
+  DEFAULT_MATRIX,
+  isAuthor,
+  type Permission,
+  type Role,
+} from './auth.ts';
 
 const ROLES: Role[] = ['commenter', 'writer', 'admin', 'owner', 'arbiter', 'author'];
 
@@ -15,10 +25,13 @@ function factsFor(role: Role | 'nobody'): { facts: AuthFacts; asked: () => numbe
       slug: 'intro',
       owners: role === 'owner' ? ['X'] : ['carol'],
       arbiters: role === 'arbiter' ? ['x'] : ['bob'],
-      author: role === 'author' ? 'x' : 'alice',
+      author: { opener: role === 'author' ? 'x' : 'alice', onBehalfOf: null },
       permission: async () => {
         asked++;
         return permission;
+      },
+      botLogin: async () => {
+        throw new Error('no trailer here: the bot login is not needed');
       },
     },
     asked: () => asked,
@@ -97,4 +110,62 @@ describe('authorize', () => {
       expect(asked()).toBe(commenter || !needsLookup ? 0 : 1);
     },
   );
+});
+
+describe('the author of an issue or PR: the trailer counts only when the bot opened it', () => {
+  const BOT = 'rfc-bot';
+  // [case, opener, trailer, actor, is the actor the author, the author a message names, asks who the bot is]
+  const cases: [string, string | null, string | null, string, boolean, string | null, boolean][] = [
+    ['own PR, no trailer', 'carol', null, 'carol', true, 'carol', false],
+    ["someone else's PR, no trailer", 'carol', null, 'erin', false, 'carol', false],
+    ['login case differs', 'Carol', null, 'carol', true, 'Carol', false],
+    ['bot PR for the actor', BOT, 'carol', 'carol', true, 'carol', true],
+    ['bot PR, login case differs', 'RFC-Bot', 'Carol', 'carol', true, 'Carol', true],
+    ['bot PR for someone else', BOT, 'carol', 'erin', false, 'carol', true],
+    ['the bot itself, on a PR it opened for someone', BOT, 'carol', BOT, false, 'carol', true],
+    ['forged trailer naming the actor', 'mallory', 'carol', 'carol', false, 'mallory', true],
+    ['forged trailer, by its real opener', 'mallory', 'carol', 'mallory', true, 'mallory', true],
+    ['forged trailer, a third person', 'mallory', 'carol', 'erin', false, 'mallory', true],
+    ['trailer naming the opener', 'carol', 'carol', 'carol', true, 'carol', false],
+    ['no opener (trailer alone proves nothing)', null, 'carol', 'carol', false, null, false],
+  ];
+
+  test.each(cases)('%s', async (_, opener, onBehalfOf, actor, allowed, named, asks) => {
+    const author: Author = { opener, onBehalfOf };
+    let asked = 0;
+    const botLogin = async () => {
+      asked++;
+      return BOT;
+    };
+    expect(await isAuthor(author, actor, botLogin)).toBe(allowed);
+    const decided = asked;
+    expect(await authorLogin(author, botLogin)).toBe(named);
+    // Deciding for an actor who is neither the opener nor named never asks who the bot is.
+    const is = (login: string | null) => login?.toLowerCase() === actor.toLowerCase();
+    const bystander = !is(opener) && !is(onBehalfOf);
+    expect(decided).toBe(asks && !bystander ? 1 : 0);
+    expect(asked - decided).toBe(asks ? 1 : 0);
+  });
+
+  test('a forged trailer is denied, and the message names the real author', async () => {
+    const d = await authorize(
+      'withdraw_branch_pr',
+      {
+        actor: 'carol',
+        repo: 'rfcs/rfc-0001',
+        slug: 'live',
+        owners: ['dana'],
+        arbiters: [],
+        author: { opener: 'mallory', onBehalfOf: 'carol' },
+        permission: async () => 'none',
+        botLogin: async () => BOT,
+      },
+      DEFAULT_MATRIX,
+    );
+    expect(d).toEqual({
+      allowed: false,
+      message:
+        '"carol" may not run withdraw_branch_pr: it needs the author ("mallory") or an owner of "live" (held by "dana")',
+    });
+  });
 });

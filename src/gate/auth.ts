@@ -48,6 +48,41 @@ export const AUTH_CELLS = Object.keys(DEFAULT_MATRIX) as AuthCell[];
 /** Gitea's collaborator permission (`GET /repos/{owner}/{repo}/collaborators/{login}/permission`). */
 export type Permission = 'none' | 'read' | 'write' | 'admin' | 'owner';
 
+/**
+ * Who is behind an issue or PR: the Gitea login that opened it, and the login its
+ * `On-behalf-of: Name <login>` trailer names. The trailer counts only when the bot opened it.
+ */
+export interface Author {
+  opener: string | null;
+  onBehalfOf: string | null;
+}
+
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/**
+ * The person behind an issue or PR: the trailer's login when the bot (the login `botLogin` gives)
+ * opened it, else its opener. Asks `botLogin` only when a trailer names someone other than the opener.
+ */
+export async function authorLogin(author: Author, botLogin: () => Promise<string>): Promise<string | null> {
+  const { opener, onBehalfOf } = author;
+  if (opener === null || onBehalfOf === null || same(opener, onBehalfOf)) return opener;
+  return same(opener, await botLogin()) ? onBehalfOf : opener;
+}
+
+/** Whether `actor` is the person behind `author`; asks `botLogin` only when the answer turns on who the bot is. */
+export async function isAuthor(
+  author: Author | null,
+  actor: string,
+  botLogin: () => Promise<string>,
+): Promise<boolean> {
+  if (author?.opener == null) return false;
+  // Someone who neither opened it nor is named by its trailer is not its author, whoever the bot is.
+  if (!same(actor, author.opener) && !(author.onBehalfOf !== null && same(actor, author.onBehalfOf)))
+    return false;
+  const login = await authorLogin(author, botLogin);
+  return login !== null && same(login, actor);
+}
+
 /** What is known about the actor for one cell; `permission` is fetched only when a role needs it. */
 export interface AuthFacts {
   actor: string;
@@ -57,11 +92,13 @@ export interface AuthFacts {
   slug: string | null;
   owners: readonly string[];
   arbiters: readonly string[];
-  /** the person who opened the issue or PR the command acts on, when any */
-  author: string | null;
+  /** who is behind the issue or PR the command acts on, when any */
+  author: Author | null;
   /** access the command's source already proves on `repo` (e.g. a comment proves read); no lookup up to it */
   proven?: Permission | null;
   permission: () => Promise<Permission>;
+  /** the login of the user the gate writes as: only its issues and PRs have their trailer trusted */
+  botLogin: () => Promise<string>;
 }
 
 export type AuthDecision = { allowed: true; role: Role } | { allowed: false; message: string };
@@ -80,7 +117,7 @@ export async function authorize(cell: AuthCell, facts: AuthFacts, matrix: AuthMa
   for (const role of roles) {
     if (role === 'owner' && holds(facts.owners)) return { allowed: true, role };
     if (role === 'arbiter' && holds(facts.arbiters)) return { allowed: true, role };
-    if (role === 'author' && facts.author !== null && facts.author.toLowerCase() === actor)
+    if (role === 'author' && (await isAuthor(facts.author, facts.actor, facts.botLogin)))
       return { allowed: true, role };
   }
   let permission: Permission | null = null;
@@ -91,6 +128,8 @@ export async function authorize(cell: AuthCell, facts: AuthFacts, matrix: AuthMa
     permission ??= await facts.permission();
     if ((RANK[permission] ?? 0) >= need) return { allowed: true, role };
   }
+  const author =
+    roles.includes('author') && facts.author ? await authorLogin(facts.author, facts.botLogin) : null;
   const names = (list: readonly string[]) => (list.length ? list.map((l) => `"${l}"`).join(', ') : 'nobody');
   const what = roles.map((role): string => {
     switch (role) {
@@ -99,7 +138,7 @@ export async function authorize(cell: AuthCell, facts: AuthFacts, matrix: AuthMa
       case 'arbiter':
         return `an arbiter of "${facts.slug ?? '?'}" (held by ${names(facts.arbiters)})`;
       case 'author':
-        return `the author (${facts.author ? `"${facts.author}"` : 'unknown'})`;
+        return `the author (${author !== null ? `"${author}"` : 'unknown'})`;
       case 'commenter':
         return `read access to "${facts.repo}" (to comment)`;
       case 'writer':

@@ -22,6 +22,7 @@ import {
   isStatus,
   OutcomeUnknownError,
 } from '../gitea/errors.ts';
+import { type CachedEntry, readCachedEntries } from './cached.ts';
 import { relateKey } from './key.ts';
 import { type Command, type EntrySource, type GateConfig, GateRefusedError, type Touched } from './types.ts';
 
@@ -36,6 +37,10 @@ export interface RunState {
   actorName: string | null;
   /** entries come from the API from now on (the entry source was stale, failed, or must be checked) */
   apiEntries: boolean;
+  /** the cache artifact's entry rows, once loaded */
+  cached?: Promise<Map<string, CachedEntry>>;
+  /** the login of the user `gitea` writes as (`GateDeps.botLogin`, else `GET /user` once asked) */
+  botLogin: Promise<string> | null;
 }
 
 /** What an operation reports. `executedAt`: when a found prior effect was made, when known. */
@@ -87,7 +92,8 @@ export interface GiteaIssue {
   assignees?: GiteaUser[] | null;
   merged?: boolean;
   head?: { ref: string; sha: string };
-  base?: { ref: string };
+  /** `repo`: the repository the PR is in */
+  base?: { ref: string; repo?: { full_name?: string; description?: string } | null };
 }
 interface GiteaComment {
   id: number;
@@ -112,6 +118,30 @@ export interface StoredEntry {
   entry: Entry;
   sha: string;
   path: string;
+  text: string;
+}
+
+/**
+ * One file of `scanEntries`: its text, or (when only the cache artifact had that very blob) the
+ * id the artifact read from it.
+ */
+export type ScannedEntry =
+  | { path: string; sha: string; text: string }
+  | { path: string; sha: string; text: null; cachedId: number | null };
+
+/** What an `OpContext` is made of. */
+export interface OpContextOptions {
+  gitea: GiteaClient;
+  botGitea: GiteaClient | undefined;
+  command: Command;
+  key: string;
+  now: Date;
+  config: GateConfig;
+  state: RunState;
+  sleep: (ms: number) => Promise<void>;
+  entries: EntrySource | null;
+  /** the cache artifact's directory (`GateDeps.auditDir`) */
+  cacheDir: string;
 }
 
 /** The context of one operation attempt. */
@@ -126,18 +156,29 @@ export class OpContext {
   /** this attempt found an object carrying our key */
   foundOwn = false;
 
-  constructor(
-    readonly gitea: GiteaClient,
-    readonly botGitea: GiteaClient | undefined,
-    readonly command: Command,
-    readonly key: string,
-    readonly now: Date,
-    readonly config: GateConfig,
-    readonly state: RunState,
-    readonly sleep: (ms: number) => Promise<void>,
-    readonly entries: EntrySource | null = null,
-  ) {
-    this.metaRepo = config.metaRepo ?? command.repo;
+  readonly gitea: GiteaClient;
+  readonly botGitea: GiteaClient | undefined;
+  readonly command: Command;
+  readonly key: string;
+  readonly now: Date;
+  readonly config: GateConfig;
+  readonly state: RunState;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly entries: EntrySource | null;
+  private readonly cacheDir: string;
+
+  constructor(o: OpContextOptions) {
+    this.gitea = o.gitea;
+    this.botGitea = o.botGitea;
+    this.command = o.command;
+    this.key = o.key;
+    this.now = o.now;
+    this.config = o.config;
+    this.state = o.state;
+    this.sleep = o.sleep;
+    this.entries = o.entries;
+    this.cacheDir = o.cacheDir;
+    this.metaRepo = o.config.metaRepo ?? o.command.repo;
     this.meta = splitRepo(this.metaRepo);
   }
 
@@ -354,15 +395,51 @@ export class OpContext {
         `"${this.metaRepo}" file "${path}" is not a valid entry (${why}); fix it first`,
       );
     }
-    return { entry: parsed.entry, sha: file.sha, path };
+    return { entry: parsed.entry, sha: file.sha, path, text: file.text };
+  }
+
+  /**
+   * The login of the user the gate writes as, whose issues and PRs alone have their
+   * `On-behalf-of` trailer trusted: `GateDeps.botLogin`, else `GET /user`, read at most once per run.
+   */
+  botLogin(): Promise<string> {
+    if (this.state.botLogin === null) {
+      const read = this.gitea.request<{ login: string }>('GET', '/user').then(
+        (res) => res.data.login,
+        (e: unknown) => {
+          // A failed read is not kept: a retried attempt asks again.
+          if (this.state.botLogin === read) this.state.botLogin = null;
+          // 401/403: Gitea's `GET /user` needs the token scope read:user.
+          if (isStatus(e, 401) || isStatus(e, 403))
+            throw new GateRefusedError(
+              'cannot read the token\'s own user ("GET /user"), needed to tell whether the bot opened an issue or PR carrying an On-behalf-of trailer: give the token the "read:user" scope, or pass the bot\'s login ("botLogin")',
+              { cause: e },
+            );
+          throw e;
+        },
+      );
+      this.state.botLogin = read;
+    }
+    return this.state.botLogin;
+  }
+
+  /** The cache artifact's entry rows by path, read once per call; empty when there is no artifact. */
+  cachedEntries(): Promise<Map<string, CachedEntry>> {
+    this.state.cached ??= readCachedEntries(this.cacheDir);
+    return this.state.cached;
   }
 
   /**
    * Every `rfcs/*.md` of the default branch as it is now: one listing request gives each file's
-   * blob sha; texts come from the entry source when it holds that very blob, else one read each.
-   * Null when the meta repo has no `rfcs/`.
+   * blob sha, so nothing below can be stale. The file at `own.path` always comes with its text:
+   * `own.known` when it is that very blob, else the entry source's, else one read. Every other
+   * file gives its text from the entry source when it holds that blob, else the id the cache
+   * artifact read from that blob, else one read. Null when the meta repo has no `rfcs/`.
    */
-  async scanEntries(): Promise<{ path: string; sha: string; text: string }[] | null> {
+  async scanEntries(own: {
+    path: string;
+    known: { sha: string; text: string } | null;
+  }): Promise<ScannedEntry[] | null> {
     let listing: { type: string; name: string; path: string; sha: string }[];
     try {
       listing = (
@@ -384,11 +461,17 @@ export class OpContext {
         this.state.apiEntries = true;
       }
     }
-    const out: { path: string; sha: string; text: string }[] = [];
+    const cached = await this.cachedEntries();
+    const out: ScannedEntry[] = [];
     for (const f of files) {
-      const text = local.get(f.sha);
+      const text = f.path === own.path && own.known?.sha === f.sha ? own.known.text : local.get(f.sha);
       if (text !== undefined) {
         out.push({ path: f.path, sha: f.sha, text });
+        continue;
+      }
+      const row = cached.get(f.path);
+      if (f.path !== own.path && row?.sha === f.sha) {
+        out.push({ path: f.path, sha: f.sha, text: null, cachedId: row.id });
         continue;
       }
       const file = await this.readFile(this.metaRepo, f.path, null);

@@ -27,7 +27,7 @@ export interface FieldSpec {
 /** What an operation decides before writing: the matrix cell, the facts for it, and the run itself. */
 export interface OpPlan {
   cell: AuthCell;
-  facts: Omit<AuthFacts, 'actor' | 'permission'>;
+  facts: Omit<AuthFacts, 'actor' | 'permission' | 'botLogin'>;
   run: () => Promise<OpOutcome>;
 }
 

@@ -130,22 +130,24 @@ export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
     touched: [],
     actorName: null,
     apiEntries: !deps.entries,
+    botLogin: deps.botLogin ? Promise.resolve(deps.botLogin) : null,
   };
   const now = deps.clock.now();
   let intent = false;
   let result: Ack | null = null;
   for (let attempt = 1; result === null; ) {
-    const ctx = new OpContext(
-      deps.gitea,
-      deps.botGitea,
+    const ctx = new OpContext({
+      gitea: deps.gitea,
+      botGitea: deps.botGitea,
       command,
       key,
       now,
       config,
       state,
       sleep,
-      deps.entries ?? null,
-    );
+      entries: deps.entries ?? null,
+      cacheDir: deps.auditDir,
+    });
     // A conclusion drawn from the entry source without a sha-guarded write confirming it (a denial,
     // a refusal, "nothing to write") is drawn again from the API: the checkout may be stale.
     const recheck = (): boolean => {
@@ -163,6 +165,7 @@ export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
           actor: command.actor,
           proven,
           permission: () => permissionOf(ctx, plan.facts.repo),
+          botLogin: () => ctx.botLogin(),
         },
         config.matrix,
       );

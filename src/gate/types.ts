@@ -120,13 +120,22 @@ export interface GateDeps {
   /** a bot user's client; graduate_rfc creates the RFC repo with it (the job token cannot) */
   botGitea?: GiteaClient;
   clock: { now(): Date };
-  /** directory of the cache artifact; the gate appends to its `audit.jsonl` */
+  /**
+   * directory of the cache artifact; the gate appends to its `audit.jsonl`, and reads its
+   * `rfcs/<slug>.json` rows only where a fresh listing or a later read checks them
+   */
   auditDir: string;
   afterWrite?: AfterWrite;
   sleep?: (ms: number) => Promise<void>;
   config?: Partial<GateConfig>;
   /** a checkout of the meta repo to read entries from (fewer requests; stale copies are safe) */
   entries?: EntrySource;
+  /**
+   * the login of `gitea`'s user, when the caller knows it; only that user's issues and PRs have
+   * their `On-behalf-of` trailer trusted. Without it the gate asks `GET /user`, once per run and
+   * only when a trailer names someone other than the issue's or PR's Gitea author
+   */
+  botLogin?: string;
 }
 
 /** The command is malformed (unknown op, missing or wrong field); nothing was written. */

@@ -6,13 +6,13 @@
  */
 import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFile, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { stableJson } from '../cache/artifact.ts';
 import type { Artifact, IdeaRecord, RfcRecord } from '../cache/model.ts';
 import { API_VERSION, type ApiRfcList, apiSummary, RFC_LIST_SCHEMA, RFC_SCHEMA } from './api.ts';
 import { FILTER_JS, ICON_SVG, SEARCH_JS, SITE_CSS } from './assets.ts';
 import { atomFeed, feedEvents } from './feed.ts';
 import { checkGiteaUrl, cmp, GiteaLinks } from './html.ts';
-import { MarkdownRenderer, searchWords } from './markdown.ts';
+import { sortedJson } from './json.ts';
+import { MarkdownRenderer } from './markdown.ts';
 import {
   indexPage,
   type PersonActivity,
@@ -26,22 +26,28 @@ import {
 } from './pages.ts';
 import { resolveInside, sitePaths } from './paths.ts';
 import { readArtifactForSite } from './read.ts';
-import { RenderHelper } from './render-pool.ts';
+import { NEXT, STATE, sharedHelper, WORKING } from './render-pool.ts';
 import {
+  inputHash,
   RfcFilesBuilder,
   type RfcFilesJob,
   type RfcFilesResult,
   type RfcFilesSetup,
+  SEARCH_FIELDS,
+  type SearchDoc,
+  searchDoc,
+  searchDocJson,
   sha,
   utf8,
 } from './rfc-files.ts';
+
+export { SEARCH_FIELDS } from './rfc-files.ts';
 
 /** Bump when templates change so an incremental build re-renders every RFC page. */
 export const GENERATOR = 'rfc-actions-site/1';
 export const MANIFEST = '.rfc-site-manifest.json';
 /** Below this many bodies to render, starting a worker thread costs more than it saves. */
 const PARALLEL_MIN = 200;
-const CHUNK = 25;
 /** One renderer per process: markdown-it and highlight.js setup is the expensive part. */
 const renderer = new MarkdownRenderer();
 
@@ -54,17 +60,19 @@ export interface SiteOptions {
   /** where the site is published (`https://host/path/` or `/path/`): makes feed and API links absolute */
   baseUrl?: string;
   /**
-   * also build RFC files on a helper worker thread when 200 or more need building (default false:
-   * on a busy 2-core runner the second thread measured slower; falls back to one thread)
+   * build RFC files on a helper worker thread too when 200 or more need building (default true;
+   * `false` keeps the build on one thread; without a worker file it falls back to one thread)
    */
   parallel?: boolean;
 }
 
 export interface SiteDeps {
   now?: () => number;
-  /** wait until the helper worker is ready before rendering (tests use it to exercise both threads) */
+  /** wait until the helper worker has begun before the main thread builds (tests use it to exercise both threads) */
   awaitHelper?: boolean;
   readArtifact?: (dir: string) => Promise<Artifact>;
+  /** the helper worker's script (default: `render-worker.js`, else `render-worker.ts`, beside `render-pool`) */
+  workerUrl?: URL;
 }
 
 export interface SiteBuildResult {
@@ -90,15 +98,6 @@ interface Manifest {
   settings: string;
   files: Record<string, string>;
   inputs: Record<string, string>;
-}
-
-/**
- * Hash of one RFC record as it came from the artifact. Records read from disk always have the
- * same key order (the artifact is stable JSON), so this is stable from build to build; a record
- * built in memory with another key order only costs one extra render.
- */
-function inputHash(record: RfcRecord): string {
-  return sha(JSON.stringify(record));
 }
 
 function readManifest(outDir: string): { manifest: Manifest; text: string } | null {
@@ -182,15 +181,11 @@ export async function buildSite(options: SiteOptions, deps: SiteDeps = {}): Prom
   const started = now();
   const previous = readManifest(options.outDir);
   // A first build (or one after a generator change) renders everything: start the helper now so it
-  // boots while the artifact is read, instead of after.
+  // loads while the artifact is read, instead of after.
   const expectFull = previous === null || previous.manifest.generator !== GENERATOR;
-  const early =
-    options.parallel === true && expectFull && countRfcs(options) >= PARALLEL_MIN ? new RenderHelper() : null;
-  try {
-    return await build(options, deps, { now, started, previous, early });
-  } finally {
-    await early?.close();
-  }
+  if (options.parallel !== false && expectFull && countRfcs(options) >= PARALLEL_MIN)
+    sharedHelper(deps.workerUrl);
+  return await build(options, deps, { now, started, previous });
 }
 
 function countRfcs(options: SiteOptions): number {
@@ -209,7 +204,6 @@ async function build(
     now: () => number;
     started: number;
     previous: ReturnType<typeof readManifest>;
-    early: RenderHelper | null;
   },
 ): Promise<SiteBuildResult> {
   const { now, started, previous } = run;
@@ -273,21 +267,37 @@ async function build(
   const drain = async () => {
     if (pending.length) await Promise.all(pending.splice(0));
   };
+  /** Bounds the writes in flight without stopping for the newest ones. */
+  const throttle = async () => {
+    if (pending.length >= 512) await Promise.all(pending.splice(0, 256));
+  };
 
   const todo: RfcFilesJob[] = [];
+  /** Serialized search documents of RFCs that are not rebuilt, reused from the previous index. */
+  const keptDocs = new Map<string, string>();
+  const oldDocs = reuseInputs
+    ? previousSearchDocs(outDir, old.files[sitePaths.searchIndex])
+    : new Map<string, SearchDoc>();
   for (const rfc of rfcs) {
-    const input = inputHash(rfc);
-    next.inputs[rfc.slug] = input;
     const page = sitePaths.rfc(rfc.slug);
     const json = sitePaths.rfcJson(rfc.slug);
     const oldPage = old?.files[page] && onDisk(page) ? old.files[page] : undefined;
     const oldJson = old?.files[json] && onDisk(json) ? old.files[json] : undefined;
-    if (reuseInputs && old.inputs[rfc.slug] === input && oldPage && oldJson) {
+    if (!reuseInputs) {
+      // Every RFC is rebuilt: the thread that builds it also hashes its input.
+      todo.push({ rfc, oldPage, oldJson });
+      continue;
+    }
+    const input = inputHash(rfc);
+    next.inputs[rfc.slug] = input;
+    if (old.inputs[rfc.slug] === input && oldPage && oldJson) {
       next.files[page] = oldPage;
       next.files[json] = oldJson;
       unchanged += 2;
+      const doc = oldDocs.get(rfc.slug);
+      keptDocs.set(rfc.slug, searchDocJson(doc ?? searchDoc(rfc)));
     } else {
-      todo.push({ rfc, oldPage, oldJson });
+      todo.push({ rfc, input, oldPage, oldJson });
     }
   }
 
@@ -301,100 +311,90 @@ async function build(
     mkdirSync(resolveInside(outDir, 'rfcs'), { recursive: true });
     mkdirSync(resolveInside(outDir, 'api/rfcs'), { recursive: true });
   }
-  const record = (chunk: RfcFilesJob[], results: RfcFilesResult[]) => {
-    for (const [i, { rfc }] of chunk.entries()) {
-      const r = results[i]!;
-      const page = sitePaths.rfc(rfc.slug);
-      const json = sitePaths.rfcJson(rfc.slug);
-      next.files[page] = r.pageHash;
-      next.files[json] = r.jsonHash;
-      if (r.pageWritten) written.push(page);
-      else unchanged++;
-      if (r.jsonWritten) written.push(json);
-      else unchanged++;
-    }
+  const builtDocs = new Map<string, string>();
+  const record = ({ rfc }: RfcFilesJob, r: RfcFilesResult) => {
+    const page = sitePaths.rfc(rfc.slug);
+    const json = sitePaths.rfcJson(rfc.slug);
+    next.inputs[rfc.slug] = r.input;
+    next.files[page] = r.pageHash;
+    next.files[json] = r.jsonHash;
+    builtDocs.set(rfc.slug, r.search);
+    if (r.pageWritten) written.push(page);
+    else unchanged++;
+    if (r.jsonWritten) written.push(json);
+    else unchanged++;
   };
-  const chunks: RfcFilesJob[][] = [];
-  for (let i = 0; i < todo.length; i += CHUNK) chunks.push(todo.slice(i, i + CHUNK));
-  let nextChunk = 0;
-  let threads: 1 | 2 = 1;
-  const wanted = options.parallel === true && todo.length >= PARALLEL_MIN;
-  const helper = wanted ? (run.early ?? new RenderHelper()) : null;
-  try {
-    // Chunks go to whoever is free: the worker joins when ready, the main thread never waits for it.
-    const helped = (async () => {
-      if (!helper || !(await helper.ready)) return;
-      helper.setup(setup);
-      threads = 2;
-      while (nextChunk < chunks.length) {
-        const chunk = chunks[nextChunk++]!;
-        try {
-          record(chunk, await helper.build(chunk));
-        } catch (e) {
-          // A worker that fails mid-build hands its chunk back to the main thread.
-          warnings.push(`render worker failed (${(e as Error).message}); continuing on one thread`);
-          record(chunk, builder.build(chunk));
-          return;
-        }
+
+  /** Every page and file that lists many RFCs, except the search index (it needs every RFC's document). */
+  const listPages = () => {
+    const tags = new Map<string, RfcRecord[]>();
+    for (const rfc of rfcs) {
+      for (const t of new Set(rfc.tags)) {
+        const list = tags.get(t);
+        if (list) list.push(rfc);
+        else tags.set(t, [rfc]);
       }
-    })();
-    if (helper && deps.awaitHelper) await helper.ready;
-    while (nextChunk < chunks.length) {
-      const chunk = chunks[nextChunk++]!;
-      record(chunk, builder.build(chunk));
-      if (pending.length >= 256) await drain();
-      else await new Promise((resolve) => setImmediate(resolve));
     }
-    await helped;
-  } finally {
-    if (helper !== run.early) await helper?.close();
+    const persons = collectPeople(rfcs, ideas);
+    emit(sitePaths.index, indexPage(ctx, rfcs, ideas, problems));
+    emit(sitePaths.tags, tagsPage(ctx, tags));
+    for (const [tag, list] of tags) emit(sitePaths.tag(tag), tagPage(ctx, tag, list));
+    emit(sitePaths.people, peoplePage(ctx, persons));
+    for (const [login, activity] of persons) emit(sitePaths.person(login), personPage(ctx, login, activity));
+    emit(sitePaths.problems, problemsPage(ctx, problems));
+    emit(sitePaths.search, searchPage(ctx));
+    emit(
+      sitePaths.feed,
+      atomFeed(meta, ctx.links, feedEvents(meta, ctx.links, rfcs, ideas, siteLink), siteLink),
+    );
+    const list: ApiRfcList = {
+      apiVersion: API_VERSION,
+      count: rfcs.length,
+      giteaUrl: giteaBase,
+      metaRepo: meta.metaRepo,
+      rfcs: rfcs.map((rfc) => apiSummary(ctx, rfc, siteLink)),
+    };
+    emit(sitePaths.apiList, sortedJson(list));
+    emit(sitePaths.apiListSchema, sortedJson(RFC_LIST_SCHEMA));
+    emit(sitePaths.apiRfcSchema, sortedJson(RFC_SCHEMA));
+    emit(sitePaths.css, SITE_CSS);
+    emit(sitePaths.icon, ICON_SVG);
+    emit(sitePaths.filterJs, FILTER_JS);
+    emit(sitePaths.searchJs, SEARCH_JS);
+  };
+  let listed = false;
+
+  const results: (RfcFilesResult | undefined)[] = new Array(todo.length);
+  const shared = new Int32Array(new SharedArrayBuffer(8));
+  let threads = 1 as 1 | 2;
+  const wanted = options.parallel !== false && todo.length >= PARALLEL_MIN;
+  const helper = wanted ? sharedHelper(deps.workerUrl).run(setup, todo, shared) : null;
+  if (helper && deps.awaitHelper) await helper.started();
+  // Both threads claim the next RFC from `shared`; the main thread builds the list pages as soon
+  // as the worker has begun, so the worker is never starved while they are built.
+  for (let i = Atomics.add(shared, NEXT, 1); i < todo.length; i = Atomics.add(shared, NEXT, 1)) {
+    if (!listed && Atomics.load(shared, STATE) === WORKING) {
+      listPages();
+      listed = true;
+    }
+    results[i] = builder.buildOne(todo[i]!);
+    await throttle();
   }
+  if (helper) {
+    const outcome = await helper.finish();
+    for (const [i, r] of outcome.results) results[i] = r;
+    if (outcome.results.size > 0) threads = 2;
+    if (outcome.error !== undefined)
+      warnings.push(`render worker failed (${outcome.error}); the main thread built its share`);
+  }
+  // Anything a failed worker claimed but did not report is built here.
+  for (const [i, job] of todo.entries()) record(job, results[i] ?? builder.buildOne(job));
   const rendered = todo.length;
-
-  const tags = new Map<string, RfcRecord[]>();
-  for (const rfc of rfcs) {
-    for (const t of new Set(rfc.tags)) {
-      const list = tags.get(t);
-      if (list) list.push(rfc);
-      else tags.set(t, [rfc]);
-    }
-  }
-  const persons = collectPeople(rfcs, ideas);
-
-  emit(sitePaths.index, indexPage(ctx, rfcs, ideas, problems));
-  emit(sitePaths.tags, tagsPage(ctx, tags));
-  for (const [tag, list] of tags) emit(sitePaths.tag(tag), tagPage(ctx, tag, list));
-  emit(sitePaths.people, peoplePage(ctx, persons));
-  for (const [login, activity] of persons) emit(sitePaths.person(login), personPage(ctx, login, activity));
-  emit(sitePaths.problems, problemsPage(ctx, problems));
-  emit(sitePaths.search, searchPage(ctx));
-  const oldDocs = reuseInputs
-    ? previousSearchDocs(outDir, old.files[sitePaths.searchIndex])
-    : new Map<string, SearchDoc>();
+  if (!listed) listPages();
   emit(
     sitePaths.searchIndex,
-    searchIndexJs(rfcs, (rfc) =>
-      old?.inputs[rfc.slug] === next.inputs[rfc.slug] ? oldDocs.get(rfc.slug) : undefined,
-    ),
+    searchIndexJs(rfcs.map((rfc) => builtDocs.get(rfc.slug) ?? keptDocs.get(rfc.slug)!)),
   );
-  emit(
-    sitePaths.feed,
-    atomFeed(meta, ctx.links, feedEvents(meta, ctx.links, rfcs, ideas, siteLink), siteLink),
-  );
-  const list: ApiRfcList = {
-    apiVersion: API_VERSION,
-    giteaUrl: giteaBase,
-    metaRepo: meta.metaRepo,
-    count: rfcs.length,
-    rfcs: rfcs.map((rfc) => apiSummary(ctx, rfc, siteLink)),
-  };
-  emit(sitePaths.apiList, stableJson(list));
-  emit(sitePaths.apiListSchema, stableJson(RFC_LIST_SCHEMA));
-  emit(sitePaths.apiRfcSchema, stableJson(RFC_SCHEMA));
-  emit(sitePaths.css, SITE_CSS);
-  emit(sitePaths.icon, ICON_SVG);
-  emit(sitePaths.filterJs, FILTER_JS);
-  emit(sitePaths.searchJs, SEARCH_JS);
 
   await drain();
   const deleted: string[] = [];
@@ -414,7 +414,7 @@ async function build(
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
   }
-  const manifestText = stableJson(next);
+  const manifestText = sortedJson(next);
   if (previous?.text !== manifestText) {
     mkdirSync(outDir, { recursive: true });
     writeFileSync(resolveInside(outDir, MANIFEST), manifestText);
@@ -436,33 +436,7 @@ async function build(
   };
 }
 
-/** Field positions of one search document (kept short: the index ships to the browser). */
-export const SEARCH_FIELDS = {
-  path: 0,
-  title: 1,
-  slug: 2,
-  state: 3,
-  id: 4,
-  tags: 5,
-  people: 6,
-  words: 7,
-} as const;
-
-type SearchDoc = [string, string, string, string, number | null, string[], string[], string];
 const SEARCH_PREFIX = 'window.RFC_SEARCH = ';
-
-function searchDoc(rfc: RfcRecord): SearchDoc {
-  return [
-    sitePaths.rfc(rfc.slug),
-    rfc.title,
-    rfc.slug,
-    rfc.state,
-    rfc.id,
-    rfc.tags,
-    [...new Set([...rfc.owners, ...rfc.arbiters, ...(rfc.proposedBy ? [rfc.proposedBy] : [])])],
-    searchWords(`${rfc.title}\n${rfc.body}`).join(' '),
-  ];
-}
 
 /** The documents of the previous build's search index, by slug, when the file is exactly what the manifest says. */
 function previousSearchDocs(outDir: string, hash: string | undefined): Map<string, SearchDoc> {
@@ -480,15 +454,9 @@ function previousSearchDocs(outDir: string, hash: string | undefined): Map<strin
 }
 
 /**
- * `assets/search-index.js`: a script (not JSON) so it also loads from `file://`, where fetch is
- * blocked. `reuse` returns a document from the previous build for an unchanged RFC.
+ * `assets/search-index.js` from the serialized documents (`searchDocJson`), in RFC order: a script
+ * (not JSON) so it also loads from `file://`, where fetch is blocked.
  */
-export function searchIndexJs(
-  rfcs: RfcRecord[],
-  reuse: (rfc: RfcRecord) => SearchDoc | undefined = () => undefined,
-): string {
-  const docs = rfcs.map((rfc) => reuse(rfc) ?? searchDoc(rfc));
-  // JSON is valid JavaScript; escaping "<" keeps the file inert even if served as HTML by mistake.
-  const json = JSON.stringify({ fields: SEARCH_FIELDS, docs }).replace(/</g, '\\u003c');
-  return `${SEARCH_PREFIX}${json};\n`;
+export function searchIndexJs(docs: string[]): string {
+  return `${SEARCH_PREFIX}{"fields":${JSON.stringify(SEARCH_FIELDS)},"docs":[${docs.join(',')}]};\n`;
 }

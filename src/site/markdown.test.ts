@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isSafeLink, type LinkBase, MarkdownRenderer, searchWords, slugify } from './markdown.ts';
 import { titleHtml } from './pages.ts';
@@ -96,5 +97,26 @@ describe('searchWords', () => {
     [`${'a'.repeat(41)} ok`, ['ok']],
   ])('%j -> %j', (body, words) => {
     expect(searchWords(body)).toEqual(words);
+  });
+
+  it('finds in ASCII text exactly the words the Unicode word pattern finds', () => {
+    const reference = (body: string) => {
+      const words = new Set<string>();
+      for (const m of body.toLowerCase().matchAll(/[\p{L}\p{N}][\p{L}\p{N}_'-]*/gu)) {
+        const w = m[0].replace(/['-]+$/, '');
+        if (w.length >= 2 && w.length <= 40) words.add(w);
+      }
+      return [...words];
+    };
+    const ascii = fc.string({
+      unit: fc.constantFrom(..."aZ09_'- .,\n#`*()[]<>&Xyq".split('')),
+      maxLength: 200,
+    });
+    fc.assert(
+      fc.property(ascii, (body) => {
+        expect(searchWords(body)).toEqual(reference(body));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

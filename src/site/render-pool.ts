@@ -1,22 +1,30 @@
 /**
- * A helper worker thread that builds RFC files (render, page, JSON, write), so a large build uses both cores. The main thread
- * never waits for it: it renders too and the worker takes chunks once it is ready. When the
- * worker cannot start (a single-file bundle without the worker file, no TypeScript loader), the
- * main thread simply renders everything.
+ * A helper worker thread that builds RFC files (render, page, JSON, write), so a large build uses
+ * both cores. Both threads take the next RFC from one shared counter, so neither waits for the
+ * other between RFCs, and the main thread never waits for the worker to start: when it runs out
+ * of RFCs before the worker has begun, it cancels the worker's share. When the worker cannot start
+ * (a bundle without the worker file, no TypeScript loader), the main thread builds everything.
+ *
+ * One worker serves every build of a process: like the main thread, it keeps its loaded modules and
+ * compiled code from one build to the next. It does not keep the process alive between builds.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { WorkerRequest } from './render-worker.ts';
+import type { WorkerReply, WorkerRequest } from './render-worker.ts';
 import type { RfcFilesJob, RfcFilesResult, RfcFilesSetup } from './rfc-files.ts';
 
-interface Pending {
-  resolve(out: RfcFilesResult[]): void;
-  reject(e: Error): void;
-}
+/** Slots of a run's shared counter: the next job to claim, and whether the worker has begun. */
+export const NEXT = 0;
+export const STATE = 1;
+/** Values of `STATE`: the worker has not begun, is taking jobs, or must not take any. */
+export const IDLE = 0;
+export const WORKING = 1;
+export const CANCELLED = 2;
 
-function startWorker(): Worker | null {
+function startWorker(script: URL | undefined): Worker | null {
   try {
+    if (script) return new Worker(script);
     // In a CommonJS bundle import.meta.url is undefined and `new URL` throws: no helper then.
     const js = new URL('./render-worker.js', import.meta.url);
     const ts = new URL('./render-worker.ts', import.meta.url);
@@ -32,60 +40,128 @@ function startWorker(): Worker | null {
   return null;
 }
 
-/** One optional helper worker with a request/response protocol. */
-export class RenderHelper {
-  private nextId = 0;
-  private readonly pending = new Map<number, Pending>();
-  /** true once the worker has loaded the pipeline; false when it could not start */
-  readonly ready: Promise<boolean>;
-  private readonly worker: Worker | null;
+/** What the worker built in one run: results by job index, and why it stopped early, if it did. */
+export interface HelperOutcome {
+  results: Map<number, RfcFilesResult>;
+  error?: string;
+}
 
-  constructor() {
-    this.worker = startWorker();
+/** One build's share of the worker. */
+export interface HelperRun {
+  /** resolves true once the worker has begun taking this run's jobs, false when it never will */
+  started(): Promise<boolean>;
+  /**
+   * Called when the main thread has no job left: the worker's results, at once and empty when it
+   * had not begun (it is then cancelled and never takes a job of this run).
+   */
+  finish(): Promise<HelperOutcome>;
+}
+
+interface Pending {
+  begin(started: boolean): void;
+  settle(outcome: HelperOutcome): void;
+}
+
+/** A helper worker thread that builds RFC files for one run after another. */
+export class RenderHelper {
+  private readonly worker: Worker | null;
+  private readonly runs = new Map<number, Pending>();
+  private nextId = 0;
+  private dead: string | null = null;
+
+  /** Starts loading the worker now (`script`: the worker module; by default the one beside this file). */
+  constructor(readonly script?: URL) {
+    this.worker = startWorker(script);
     const w = this.worker;
     if (!w) {
-      this.ready = Promise.resolve(false);
+      this.dead = 'the render worker could not start';
       return;
     }
-    this.ready = new Promise<boolean>((resolve) => {
-      const fail = (e?: unknown) => {
-        for (const p of this.pending.values())
-          p.reject(e instanceof Error ? e : new Error('render worker exited'));
-        this.pending.clear();
-        resolve(false);
-      };
-      w.on('error', fail);
-      w.on('exit', () => fail());
-      w.on('message', (msg: { ready?: boolean; id?: number; out?: RfcFilesResult[]; error?: string }) => {
-        if (msg.ready) {
-          resolve(true);
-          return;
-        }
-        const p = this.pending.get(msg.id!);
-        if (!p) return;
-        this.pending.delete(msg.id!);
-        if (msg.error !== undefined) p.reject(new Error(msg.error));
-        else p.resolve(msg.out!);
-      });
+    w.unref();
+    const fail = (e?: unknown) => {
+      this.dead = e instanceof Error ? e.message : 'render worker exited';
+      for (const run of this.runs.values()) run.settle({ results: new Map(), error: this.dead });
+      this.runs.clear();
+    };
+    w.on('error', fail);
+    w.on('exit', () => fail());
+    w.on('message', (msg: WorkerReply) => {
+      const run = this.runs.get(msg.id);
+      if (!run) return;
+      if ('started' in msg) {
+        run.begin(msg.started);
+        return;
+      }
+      this.runs.delete(msg.id);
+      run.settle({ results: new Map(msg.results), ...(msg.error ? { error: msg.error } : {}) });
     });
   }
 
-  /** Tells the worker what it builds for (once, before `build`). */
-  setup(setup: RfcFilesSetup): void {
-    this.worker!.postMessage({ setup } satisfies WorkerRequest);
+  /** false once the worker has failed or exited: a new one is needed. */
+  get alive(): boolean {
+    return this.dead === null;
   }
 
-  /** Builds and writes the files of `jobs` on the worker, in order. Only call after `ready` resolved true. */
-  build(jobs: RfcFilesJob[]): Promise<RfcFilesResult[]> {
+  /**
+   * Hands the worker every job of one build; it claims them one at a time through `shared[NEXT]`
+   * (an `Int32Array` on a `SharedArrayBuffer`) alongside the main thread.
+   */
+  run(setup: RfcFilesSetup, jobs: RfcFilesJob[], shared: Int32Array): HelperRun {
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker!.postMessage({ id, jobs } satisfies WorkerRequest);
+    let begin: (started: boolean) => void = () => {};
+    let settle: (outcome: HelperOutcome) => void = () => {};
+    const started = new Promise<boolean>((resolve) => {
+      begin = resolve;
     });
+    const done = new Promise<HelperOutcome>((resolve) => {
+      settle = resolve;
+    });
+    const w = this.worker;
+    if (!w || this.dead !== null) {
+      begin(false);
+      settle({ results: new Map() });
+    } else {
+      this.runs.set(id, {
+        begin,
+        settle: (outcome) => {
+          begin(false);
+          settle(outcome);
+        },
+      });
+      w.postMessage({ id, setup, jobs, shared } satisfies WorkerRequest);
+    }
+    const held = <T>(p: Promise<T>): Promise<T> => {
+      // Waiting on the worker must keep the process alive; an idle worker must not.
+      w?.ref();
+      return p.finally(() => w?.unref());
+    };
+    return {
+      started: () => held(started),
+      finish: async () => {
+        if (Atomics.compareExchange(shared, STATE, IDLE, CANCELLED) === IDLE) {
+          this.runs.delete(id);
+          begin(false);
+          return { results: new Map() };
+        }
+        return held(done);
+      },
+    };
   }
 
   async close(): Promise<void> {
+    this.dead ??= 'closed';
     this.worker?.removeAllListeners('exit');
     await this.worker?.terminate();
   }
+}
+
+let shared: RenderHelper | null = null;
+
+/** The process's helper worker for `script` (started on first use, restarted after a failure). */
+export function sharedHelper(script?: URL): RenderHelper {
+  if (!shared?.alive || shared.script?.href !== script?.href) {
+    void shared?.close();
+    shared = new RenderHelper(script);
+  }
+  return shared;
 }

@@ -1,25 +1,41 @@
 /** Worker thread that builds RFC files with the same code as the main thread (`rfc-files.ts`). */
 import { parentPort } from 'node:worker_threads';
 import { MarkdownRenderer } from './markdown.ts';
-import { RfcFilesBuilder, type RfcFilesJob, type RfcFilesSetup } from './rfc-files.ts';
+import { CANCELLED, IDLE, NEXT, STATE, WORKING } from './render-pool.ts';
+import { RfcFilesBuilder, type RfcFilesJob, type RfcFilesResult, type RfcFilesSetup } from './rfc-files.ts';
 
-/** Messages to the worker: one `setup`, then `build` requests answered with the same `id`. */
-export type WorkerRequest = { setup: RfcFilesSetup } | { id: number; jobs: RfcFilesJob[] };
+/** One build's message to the worker: everything to build, and the counter both threads claim jobs from. */
+export interface WorkerRequest {
+  id: number;
+  setup: RfcFilesSetup;
+  jobs: RfcFilesJob[];
+  shared: Int32Array;
+}
+
+/** Messages from the worker about build `id`: whether it began, then what it built (by job index). */
+export type WorkerReply =
+  | { id: number; started: boolean }
+  | { id: number; results: [number, RfcFilesResult][]; error?: string };
 
 const port = parentPort;
 if (port) {
   const renderer = new MarkdownRenderer();
-  let builder: RfcFilesBuilder | null = null;
-  port.on('message', (msg: WorkerRequest) => {
-    if ('setup' in msg) {
-      builder = new RfcFilesBuilder(msg.setup, renderer);
+  port.on('message', ({ id, setup, jobs, shared }: WorkerRequest) => {
+    if (Atomics.compareExchange(shared, STATE, IDLE, WORKING) === CANCELLED) {
+      port.postMessage({ id, started: false } satisfies WorkerReply);
       return;
     }
+    port.postMessage({ id, started: true } satisfies WorkerReply);
+    const results: [number, RfcFilesResult][] = [];
     try {
-      port.postMessage({ id: msg.id, out: builder!.build(msg.jobs) });
+      const builder = new RfcFilesBuilder(setup, renderer);
+      for (let i = Atomics.add(shared, NEXT, 1); i < jobs.length; i = Atomics.add(shared, NEXT, 1)) {
+        results.push([i, builder.buildOne(jobs[i]!)]);
+      }
+      port.postMessage({ id, results } satisfies WorkerReply);
     } catch (e) {
-      port.postMessage({ id: msg.id, error: (e as Error).message });
+      // The main thread rebuilds every job this thread claimed but did not report.
+      port.postMessage({ id, results, error: (e as Error).message } satisfies WorkerReply);
     }
   });
-  port.postMessage({ ready: true });
 }

@@ -5,11 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { stableJson } from '../cache/artifact.ts';
 import type { ArtifactMeta, RfcRecord } from '../cache/model.ts';
 import { apiRfc } from './api.ts';
 import { GiteaLinks } from './html.ts';
-import type { LinkBase, MarkdownRenderer } from './markdown.ts';
+import { sortedJson } from './json.ts';
+import { type LinkBase, type MarkdownRenderer, searchWords } from './markdown.ts';
 import { bodyLocation, rfcPage, type SiteContext } from './pages.ts';
 import { resolveInside, sitePaths } from './paths.ts';
 
@@ -24,21 +24,35 @@ export interface RfcFilesSetup {
 /** One RFC to build, with the hashes of its files already on disk (absent when missing). */
 export interface RfcFilesJob {
   rfc: RfcRecord;
+  /** `inputHash(rfc)` when the caller already has it */
+  input?: string;
   oldPage?: string;
   oldJson?: string;
 }
 
-/** The outcome for one RFC: the new hashes and which of the two files were (re)written. */
+/** The outcome for one RFC: the new hashes, which of the two files were (re)written, and its search document. */
 export interface RfcFilesResult {
+  input: string;
   pageHash: string;
   jsonHash: string;
   pageWritten: boolean;
   jsonWritten: boolean;
+  /** the RFC's entry of the search index, serialized (`searchDocJson`) */
+  search: string;
 }
 
 /** Content hash for change detection (not a security boundary); same digest for a string and its UTF-8 bytes. */
 export function sha(content: string | Uint8Array): string {
   return createHash('sha1').update(content).digest('hex');
+}
+
+/**
+ * Hash of one RFC record as it came from the artifact. Records read from disk always have the
+ * same key order (the artifact is stable JSON), so this is stable from build to build; a record
+ * built in memory with another key order only costs one extra render.
+ */
+export function inputHash(record: RfcRecord): string {
+  return sha(JSON.stringify(record));
 }
 
 /** UTF-8 bytes of a file's content: hashed and written from the same buffer, so the text is encoded once. */
@@ -80,19 +94,58 @@ export class RfcFilesBuilder {
     this.siteLink = (p) => (base ? `${base}${p}` : p);
   }
 
-  /** Renders, hashes and writes (when changed) the page and JSON of each job. */
-  build(jobs: RfcFilesJob[]): RfcFilesResult[] {
-    return jobs.map(({ rfc, oldPage, oldJson }) => {
-      const body = this.renderer.render(rfc.body, linkBase(this.ctx, rfc));
-      const page = utf8(rfcPage(this.ctx, rfc, body));
-      const json = utf8(stableJson(apiRfc(this.ctx, rfc, body.toc, this.siteLink)));
-      const pageHash = sha(page);
-      const jsonHash = sha(json);
-      const pageWritten = pageHash !== oldPage;
-      const jsonWritten = jsonHash !== oldJson;
-      if (pageWritten) this.write(sitePaths.rfc(rfc.slug), page);
-      if (jsonWritten) this.write(sitePaths.rfcJson(rfc.slug), json);
-      return { pageHash, jsonHash, pageWritten, jsonWritten };
-    });
+  /** Renders, hashes and writes (when changed) the page and JSON of one RFC. */
+  buildOne({ rfc, input, oldPage, oldJson }: RfcFilesJob): RfcFilesResult {
+    const body = this.renderer.render(rfc.body, linkBase(this.ctx, rfc));
+    const page = utf8(rfcPage(this.ctx, rfc, body));
+    const json = utf8(sortedJson(apiRfc(this.ctx, rfc, body.toc, this.siteLink)));
+    const pageHash = sha(page);
+    const jsonHash = sha(json);
+    const pageWritten = pageHash !== oldPage;
+    const jsonWritten = jsonHash !== oldJson;
+    if (pageWritten) this.write(sitePaths.rfc(rfc.slug), page);
+    if (jsonWritten) this.write(sitePaths.rfcJson(rfc.slug), json);
+    return {
+      input: input ?? inputHash(rfc),
+      pageHash,
+      jsonHash,
+      pageWritten,
+      jsonWritten,
+      search: searchDocJson(searchDoc(rfc)),
+    };
   }
+}
+
+/** Field positions of one search document (kept short: the index ships to the browser). */
+export const SEARCH_FIELDS = {
+  path: 0,
+  title: 1,
+  slug: 2,
+  state: 3,
+  id: 4,
+  tags: 5,
+  people: 6,
+  words: 7,
+} as const;
+
+export type SearchDoc = [string, string, string, string, number | null, string[], string[], string];
+
+/** One RFC's search document: its page, title, slug, state, id, tags, people and body words. */
+export function searchDoc(rfc: RfcRecord): SearchDoc {
+  return [
+    sitePaths.rfc(rfc.slug),
+    rfc.title,
+    rfc.slug,
+    rfc.state,
+    rfc.id,
+    rfc.tags,
+    [...new Set([...rfc.owners, ...rfc.arbiters, ...(rfc.proposedBy ? [rfc.proposedBy] : [])])],
+    searchWords(`${rfc.title}\n${rfc.body}`).join(' '),
+  ];
+}
+
+/** A search document as it appears in `assets/search-index.js`. */
+export function searchDocJson(doc: SearchDoc): string {
+  // JSON is valid JavaScript; escaping "<" keeps the file inert even if served as HTML by mistake.
+  return JSON.stringify(doc).replace(/</g, '\\u003c');
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { reconcile } from '../../src/cache/reconcile.ts';
 import {
   checkoutEntries,
   type EntrySource,
@@ -14,25 +15,39 @@ import {
   readAudit,
   runGate,
 } from '../../src/gate/index.ts';
+import { GiteaClient } from '../../src/gitea/client.ts';
 import { counts, type Fixture, META, sampleCommands, snapshot, startFixture } from './harness.ts';
 
 const exec = promisify(execFile);
 
 /** Operations that read entries from a checkout (open_body_edit_pr shares open_metadata_pr's path). */
 const CHECKOUT_OPS: OpName[] = ['open_metadata_pr', 'open_claim_pr', 'graduate_rfc'];
+/** Operations that read the cache artifact in the audit directory. */
+const ARTIFACT_OPS: OpName[] = ['withdraw_branch_pr', 'graduate_rfc'];
 
-type Mode = 'api' | 'checkout';
+type Mode = 'api' | 'checkout' | 'artifact';
 const MODES: [Mode, OpName[]][] = [
   ['api', [...OP_NAMES]],
   ['checkout', CHECKOUT_OPS],
+  ['artifact', ARTIFACT_OPS],
 ];
 
+/** Sweeps the meta repo into the artifact in `dir`, as the job's last sweep or refresh did. */
+async function sweepInto(f: Fixture, dir: string): Promise<void> {
+  const quiet = new GiteaClient({ baseUrl: f.sim.url, token: f.sim.token, sleep: async () => {} });
+  await reconcile({ out: dir, metaRepo: META, full: true, sqlite: false }, { client: quiet });
+}
+
 /**
- * Entries for `mode`: none, or a clone of the meta repo brought up to date now (the first run
+ * Entries for `mode`: none, the cache artifact swept into the audit directory now, or a clone of the meta repo brought up to date now (the first run
  * reads it fresh; later runs in the same test read it stale, as a re-run job would).
  */
 async function modeDeps(f: Fixture, mode: Mode, dirs: string[]): Promise<Partial<GateDeps>> {
   if (mode === 'api') return {};
+  if (mode === 'artifact') {
+    await sweepInto(f, f.auditDir);
+    return {};
+  }
   const dir = await mkdtemp(join(tmpdir(), 'gate-guar-ws-'));
   dirs.push(dir);
   await exec('git', ['clone', '-q', `${f.sim.url.replace('//', `//x:${f.sim.token}@`)}/${META}.git`, dir]);
@@ -176,9 +191,11 @@ describe.each(MODES)(
       let acks: Awaited<ReturnType<typeof runGate>>[];
       try {
         acks = await Promise.all(
-          [1, 2, 3].map(async (n) =>
-            runGate(command, f.deps({ ...extra, auditDir: await mkdtemp(join(f.auditDir, `c${n}-`)) })),
-          ),
+          [1, 2, 3].map(async (n) => {
+            const auditDir = await mkdtemp(join(f.auditDir, `c${n}-`));
+            if (mode === 'artifact') await sweepInto(f, auditDir);
+            return runGate(command, f.deps({ ...extra, auditDir }));
+          }),
         );
       } finally {
         remove();

@@ -1,7 +1,8 @@
 /**
  * Property: random sequences of commands, with random faults (5xx, timeouts, dropped responses),
  * random replays (same or fresh audit log) and entries from the API, a fresh checkout or a stale
- * one, leave Gitea as one clean run of each command.
+ * one, with a cache artifact in the shared audit directory that goes stale as the steps run, leave
+ * Gitea as one clean run of each command.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -10,8 +11,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { beforeAll, expect, test } from 'vitest';
+import { reconcile } from '../../src/cache/reconcile.ts';
 import { serializeEntry } from '../../src/entry/index.ts';
 import { type Command, checkoutEntries, type EntrySource, runGate } from '../../src/gate/index.ts';
+import { GiteaClient } from '../../src/gitea/client.ts';
 import type { FaultRule } from '../../src/sim/index.ts';
 import { entry, type Fixture, META, sampleCommands, snapshot, startFixture } from './harness.ts';
 
@@ -55,6 +58,8 @@ const POOL: Command[] = [
   { ...s.start_edit_branch, request: 'p8' },
   { ...s.open_metadata_pr, request: 'p9' },
   { ...s.open_claim_pr, request: 'p10' },
+  { ...s.withdraw_branch_pr, request: 'p11' },
+  { ...s.graduate_rfc, request: 'p12' },
 ];
 
 const WRITE = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -98,6 +103,9 @@ test('faults and replays never change the outcome', async () => {
       const f = await startFixture();
       const ws = await mkdtemp(join(tmpdir(), 'gate-prop-ws-'));
       try {
+        // The shared audit directory holds an artifact swept before the first step: stale after it.
+        const quiet = new GiteaClient({ baseUrl: f.sim.url, token: f.sim.token, sleep: async () => {} });
+        await reconcile({ out: f.auditDir, metaRepo: META, full: true, sqlite: false }, { client: quiet });
         const sources = {
           api: null,
           fresh: await clone(f, join(ws, 'fresh'), false),

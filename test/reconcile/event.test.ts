@@ -25,11 +25,14 @@ function records(snap: Record<string, string>): Record<string, string> {
   return rest;
 }
 
+/** The simulator's admin writes the PRs here, as the bot would. */
+const BOT = 'gitea-admin';
+
 describe('targeted refresh from recorded events', () => {
   let ignoredOut: string | undefined;
   it('applies each recorded event and ends where a full sweep ends', async () => {
     const out = await dirs.make();
-    await reconcile({ out, metaRepo: sim.metaRepo }, { client });
+    await reconcile({ out, metaRepo: sim.metaRepo, botLogin: BOT }, { client });
     const sweepCursors = JSON.parse((await snapshot(out))['meta.json']!).cursors;
     sim.events.clear();
 
@@ -58,7 +61,10 @@ describe('targeted refresh from recorded events', () => {
     );
     const results: { name: string; r: RefreshResult }[] = [];
     for (const e of events) {
-      results.push({ name: e.name, r: await refresh({ out, metaRepo: sim.metaRepo, event: e }, { client }) });
+      results.push({
+        name: e.name,
+        r: await refresh({ out, metaRepo: sim.metaRepo, botLogin: BOT, event: e }, { client }),
+      });
     }
     const ignored = results.filter((x) => x.r.action === 'ignored');
     expect(ignored.map((x) => x.name)).toContain('issues');
@@ -71,7 +77,7 @@ describe('targeted refresh from recorded events', () => {
       expect(x.r.requests.total).toBe(1);
     }
     const scratch = await dirs.make();
-    await reconcile({ out: scratch, metaRepo: sim.metaRepo, full: true }, { client });
+    await reconcile({ out: scratch, metaRepo: sim.metaRepo, botLogin: BOT, full: true }, { client });
     const mine = await snapshot(out);
     expect(records(mine)).toEqual(records(await snapshot(scratch)));
     const rec = JSON.parse(mine['rfcs/evented.json']!);
@@ -82,7 +88,7 @@ describe('targeted refresh from recorded events', () => {
     expect(JSON.parse(mine['meta.json']!).cursors['pulls.since']).toBe(sweepCursors['pulls.since']);
 
     // The next sweep after the refreshes finds nothing new to write.
-    const after = await reconcile({ out, metaRepo: sim.metaRepo }, { client });
+    const after = await reconcile({ out, metaRepo: sim.metaRepo, botLogin: BOT }, { client });
     expect(records(await snapshot(out))).toEqual(records(await snapshot(scratch)));
     expect(after.written.filter((f) => f !== 'meta.json')).toEqual([]);
   });

@@ -99,7 +99,7 @@ describe('buildSite', () => {
 
   it('renders the same bytes with the helper worker thread as without it', async () => {
     const artifact = sampleArtifact({ rfcs: 220, seed: 4 });
-    const one = await buildSite({ artifact, outDir: join(tmp, 'par-1') });
+    const one = await buildSite({ artifact, outDir: join(tmp, 'par-1'), parallel: false });
     const two = await buildSite(
       { artifact, outDir: join(tmp, 'par-2'), parallel: true },
       { awaitHelper: true },
@@ -110,6 +110,38 @@ describe('buildSite', () => {
     expect(two.written).toEqual(one.written);
     const a = snapshot(join(tmp, 'par-1'));
     const b = snapshot(join(tmp, 'par-2'));
+    for (const [k, v] of a) expect(b.get(k), k).toBe(v);
+  });
+
+  it.each([
+    [
+      'dies after claiming RFCs',
+      // Claims three RFCs, reports nothing, then exits: the main thread must build them.
+      `parentPort.on('message', ({ shared }) => { Atomics.compareExchange(shared, 1, 0, 1); Atomics.add(shared, 0, 3); process.exit(3); });`,
+      /render worker/,
+    ],
+    [
+      'never begins',
+      // Takes the request and never starts: the main thread cancels it and builds everything.
+      `parentPort.on('message', () => {});`,
+      null,
+    ],
+  ])('builds every RFC itself when the helper worker %s', async (name, code, warning) => {
+    const artifact = sampleArtifact({ rfcs: 210, seed: 6 });
+    const dir = name.replace(/\W+/g, '-');
+    const one = await buildSite({ artifact, outDir: join(tmp, `one-${dir}`), parallel: false });
+    const script = new URL(
+      `data:text/javascript,${encodeURIComponent(`import { parentPort } from 'node:worker_threads'; ${code}`)}`,
+    );
+    const out = join(tmp, `two-${dir}`);
+    const two = await buildSite({ artifact, outDir: out }, { workerUrl: script });
+    expect(two.threads).toBe(1);
+    expect(two.written).toEqual(one.written);
+    if (warning) expect(two.warnings.join('\n')).toMatch(warning);
+    else expect(two.warnings).toEqual([]);
+    const a = snapshot(join(tmp, `one-${dir}`));
+    const b = snapshot(out);
+    expect([...b.keys()]).toEqual([...a.keys()]);
     for (const [k, v] of a) expect(b.get(k), k).toBe(v);
   });
 

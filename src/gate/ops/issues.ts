@@ -1,16 +1,16 @@
 /** The operations of the seed gate: create_issue, add_comment, close_issue, assign_issue, merge_pr. */
 import { classifyBranch, parseOnBehalfOf } from '../../entry/index.ts';
 import { isStatus } from '../../gitea/errors.ts';
-import type { MergeKind } from '../auth.ts';
+import type { Author, MergeKind } from '../auth.ts';
 import { type GiteaIssue, type OpContext, type OpOutcome, splitRepo } from '../context.ts';
 import { defineOp } from '../registry-types.ts';
 import { GateRefusedError } from '../types.ts';
 
 const noRoles = (repo: string) => ({ repo, slug: null, owners: [], arbiters: [], author: null });
 
-/** The person behind an issue or PR: the On-behalf-of trailer of a bot-made body, else its author. */
-export function personOf(issue: GiteaIssue): string | null {
-  return parseOnBehalfOf(issue.body ?? '') ?? issue.user?.login ?? null;
+/** Who opened an issue or PR, and whom its On-behalf-of trailer names (trusted only when the bot opened it). */
+export function authorOf(issue: GiteaIssue): Author {
+  return { opener: issue.user?.login ?? null, onBehalfOf: parseOnBehalfOf(issue.body ?? '') };
 }
 
 export const createIssue = defineOp<{ title: string; body: string; labels?: string[]; assignees?: string[] }>(
@@ -144,7 +144,7 @@ export const closeIssue = defineOp<{ number: number }>({
     const issue = await ctx.getIssue(repo, p.number);
     return {
       cell: 'close_issue',
-      facts: { ...noRoles(repo), author: personOf(issue) },
+      facts: { ...noRoles(repo), author: authorOf(issue) },
       run: async () => {
         const now = issue;
         ctx.touch({ kind: 'issue', repo, number: p.number });
@@ -275,8 +275,8 @@ export const mergePr = defineOp<{
     }
     return {
       cell,
-      facts: { repo, slug, owners, arbiters, author: personOf(pr) },
-      run: () => mergeRun(ctx, repo, pr, p.style ?? 'merge'),
+      facts: { repo, slug, owners, arbiters, author: authorOf(pr) },
+      run: () => mergeRun(ctx, { repo, pr, style: p.style ?? 'merge', slug }),
     };
   },
 });
@@ -293,9 +293,20 @@ async function isMerged(ctx: OpContext, repo: string, number: number): Promise<b
   }
 }
 
-async function mergeRun(ctx: OpContext, repo: string, pr: GiteaIssue, style: string): Promise<OpOutcome> {
+async function mergeRun(
+  ctx: OpContext,
+  opts: { repo: string; pr: GiteaIssue; style: string; slug: string | null },
+): Promise<OpOutcome> {
+  const { repo, pr, style } = opts;
   const number = pr.number;
   ctx.touch({ kind: 'pull', repo, number });
+  // The merge moves the base branch: in the meta repo that changes entries, in an RFC repo its
+  // RFC.md, and the cache learns either only from a push.
+  ctx.touch(
+    repo === ctx.metaRepo && opts.slug !== null
+      ? { kind: 'entry', repo, slug: opts.slug }
+      : { kind: 'repo', repo },
+  );
   // `merged` of the PR read just before is the column GET .../merge answers from (Gitea's
   // `pull_request.has_merged`), so it is the same probe without another request.
   if (pr.merged) {

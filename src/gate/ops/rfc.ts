@@ -1,5 +1,6 @@
 /** The RFC operations: propose, edit, metadata, claim, branch PRs, withdrawals and graduation. */
 import {
+  classifyBranch,
   dashedBranchName,
   type Entry,
   entryPath,
@@ -8,17 +9,20 @@ import {
   validateEntry,
 } from '../../entry/index.ts';
 import { isStatus } from '../../gitea/errors.ts';
+import { isAuthor } from '../auth.ts';
 import {
+  type GiteaIssue,
   type OpContext,
   type OpOutcome,
   RetryableConflict,
+  type ScannedEntry,
   type StoredEntry,
   splitRepo,
 } from '../context.ts';
 import { keySuffix } from '../key.ts';
 import { defineOp } from '../registry-types.ts';
 import { GateRefusedError } from '../types.ts';
-import { personOf } from './issues.ts';
+import { authorOf } from './issues.ts';
 
 /** ISO 8601 date-time to the second, as written into entries. */
 export function isoSecond(d: Date): string {
@@ -266,6 +270,15 @@ export const openBodyEditPr = defineOp<{ slug: string; body: string; title?: str
   },
 });
 
+async function readPullOrNull(ctx: OpContext, repo: string, number: number): Promise<GiteaIssue | null> {
+  try {
+    return await ctx.getPull(repo, number);
+  } catch (e) {
+    if (e instanceof GateRefusedError && isStatus(e.cause, 404)) return null;
+    throw e;
+  }
+}
+
 async function commitOnExistingBranch(
   ctx: OpContext,
   opts: { slug: string; branch: string; body: string; subject: string; title: string },
@@ -437,19 +450,55 @@ export const withdrawBranchPr = defineOp<{ slug: string; number: number; where?:
     },
   },
   async plan(ctx, p) {
-    const stored = await ctx.requireEntry(p.slug);
     const where = p.where ?? (ctx.command.repo === ctx.metaRepo ? 'meta' : 'rfc');
-    const repo = where === 'rfc' ? stored.entry.repo : ctx.metaRepo;
-    if (!repo) throw new GateRefusedError(`RFC "${p.slug}" has no repo of its own (field "where")`);
-    if (ctx.command.repo !== ctx.metaRepo && ctx.command.repo !== repo) {
-      throw new GateRefusedError(
-        `the command names "${ctx.command.repo}", but RFC "${p.slug}" lives in "${repo}"`,
-      );
+    let stored: StoredEntry | null = null;
+    const entry = async () => {
+      stored ??= await ctx.requireEntry(p.slug);
+      return stored;
+    };
+    const entryRepo = async () => {
+      const repo = where === 'rfc' ? (await entry()).entry.repo : ctx.metaRepo;
+      if (!repo) throw new GateRefusedError(`RFC "${p.slug}" has no repo of its own (field "where")`);
+      return repo;
+    };
+    // The PR's repo: the meta repo, the RFC repo the command names, or the RFC's repo as the cache
+    // artifact has it. The last two are only hints: the PR read from there must show that its repo
+    // is the RFC's, else the entry decides.
+    let repo =
+      where === 'meta'
+        ? ctx.metaRepo
+        : ctx.command.repo !== ctx.metaRepo
+          ? ctx.command.repo
+          : ((await ctx.cachedEntries()).get(entryPath(p.slug))?.repo ?? (await entryRepo()));
+    let pr = await readPullOrNull(ctx, repo, p.number);
+    const belongs = (x: GiteaIssue | null) =>
+      x !== null &&
+      (where === 'meta'
+        ? classifyBranch(x.head?.ref ?? '').slug === p.slug
+        : (x.base?.repo?.description ?? '').includes(graduationTag(ctx.metaRepo, p.slug)));
+    const byAuthor =
+      (ctx.config.matrix.withdraw_branch_pr ?? []).includes('author') &&
+      pr !== null &&
+      (await isAuthor(authorOf(pr), ctx.actor, () => ctx.botLogin()));
+    // The entry is read unless the PR itself shows it is this RFC's and the actor may withdraw it
+    // as its author: then the entry's owners could change nothing.
+    if (!(byAuthor && belongs(pr))) {
+      await entry();
+      const named = await entryRepo();
+      if (named !== repo) {
+        if (ctx.command.repo !== ctx.metaRepo) {
+          throw new GateRefusedError(
+            `the command names "${ctx.command.repo}", but RFC "${p.slug}" lives in "${named}"`,
+          );
+        }
+        repo = named;
+        pr = await readPullOrNull(ctx, repo, p.number);
+      }
     }
-    const pr = await ctx.getPull(repo, p.number);
+    if (pr === null) throw new GateRefusedError(`"${repo}" has no PR #${p.number}`);
     return {
       cell: 'withdraw_branch_pr',
-      facts: { ...roles(ctx, stored, p.slug, repo), author: personOf(pr) },
+      facts: { ...roles(ctx, stored, p.slug, repo), author: authorOf(pr) },
       run: async () => {
         ctx.touch({ kind: 'pull', repo, number: p.number });
         if (pr.merged)
@@ -547,7 +596,7 @@ export const graduateRfc = defineOp<{ slug: string }>({
     // The first write (the repo) is not guarded by the entry's sha, so a checkout is only trusted
     // for blobs the listing shows are still current: the used-ids scan and the entry cost one request.
     if (ctx.entries && !ctx.state.apiEntries) {
-      const scan = scanOf(ctx, await ctx.scanEntries(), p.slug);
+      const scan = scanOf(ctx, await ctx.scanEntries({ path: entryPath(p.slug), known: null }), p.slug);
       if (!scan.ours) throw noEntry(ctx, p.slug);
       const stored = scan.ours;
       return {
@@ -577,14 +626,14 @@ interface IdScan {
 }
 
 /** The ids the entries hold, and the entry of `slug` among them. */
-function scanOf(
-  ctx: OpContext,
-  files: { path: string; sha: string; text: string }[] | null,
-  slug: string,
-): IdScan {
+function scanOf(ctx: OpContext, files: ScannedEntry[] | null, slug: string): IdScan {
   const ids = new Set<number>();
   let ours: StoredEntry | null = null;
   for (const file of files ?? []) {
+    if (file.text === null) {
+      if (file.cachedId !== null) ids.add(file.cachedId);
+      continue;
+    }
     if (file.path === entryPath(slug)) ours = ctx.storedOf(file);
     const parsed = parseEntry(file.text, { path: file.path });
     // An entry that does not parse may still hold an id; reading it from the raw text keeps the
@@ -595,9 +644,17 @@ function scanOf(
   return { ids, ours };
 }
 
-/** The ids every entry holds, and a fresh read of the entry of `slug` (a racing run may have graduated it since the plan). */
-async function usedIds(ctx: OpContext, slug: string): Promise<IdScan> {
-  return scanOf(ctx, await ctx.scanEntries(), slug);
+/**
+ * The ids every entry holds, from one listing (each other entry's id from the cache artifact when
+ * it has that blob), and the entry of `slug` as it is now: the planned read when the listing shows
+ * the same blob, else read again (a racing run may have graduated it since the plan).
+ */
+async function usedIds(ctx: OpContext, planned: StoredEntry): Promise<IdScan> {
+  const files = await ctx.scanEntries({
+    path: planned.path,
+    known: { sha: planned.sha, text: planned.text },
+  });
+  return scanOf(ctx, files, planned.entry.slug);
 }
 
 async function graduate(ctx: OpContext, planned: StoredEntry, scanned: IdScan | null): Promise<OpOutcome> {
@@ -610,7 +667,7 @@ async function graduate(ctx: OpContext, planned: StoredEntry, scanned: IdScan | 
   ctx.touch({ kind: 'entry', repo: meta, slug: planned.entry.slug });
   const { ids, ours } =
     planned.entry.state === 'super-draft'
-      ? (scanned ?? (await usedIds(ctx, planned.entry.slug)))
+      ? (scanned ?? (await usedIds(ctx, planned)))
       : { ids: new Set<number>(), ours: null };
   const stored = ours ?? planned;
   const { entry } = stored;
@@ -628,28 +685,32 @@ async function graduate(ctx: OpContext, planned: StoredEntry, scanned: IdScan | 
   let repo: GiteaRepo | null = null;
   // A repo made by this very request has only the auto-init README: no RFC.md to look for.
   let created = false;
+  // No read before the create while nothing this call sent is in doubt: a first run's create
+  // succeeds, and a name already taken answers 409 (Gitea: IsErrRepoAlreadyExist in
+  // CreateUserRepo, routers/api/v1/repo/repo.go), after which the repo is read and adopted when it
+  // carries our tag. After a write whose response was lost the repo is read first, since the
+  // create's answer may be lost again. A replay of a finished graduation never gets here: it finds
+  // the entry active.
   for (let candidate = 1; repo === null; candidate++) {
     if (candidate > ids.size + 10_000) throw new GateRefusedError(`no free RFC repo name under "${owner}"`);
     if (ids.has(candidate)) continue;
     const name = ctx.config.rfcRepoName(candidate);
-    let existing: GiteaRepo | null = null;
-    try {
-      existing = (
-        await bot.request<GiteaRepo>('GET', '/repos/{owner}/{repo}', { path: { owner, repo: name } })
-      ).data;
-    } catch (e) {
-      if (!isStatus(e, 404)) throw e;
-    }
+    let existing = ctx.state.uncertain ? await getRepo(bot, owner, name) : null;
+    let made = false;
     if (existing === null) {
       const wrote = ctx.state.wrote;
       ctx.state.wrote = false;
-      existing = await createRepo(ctx, bot, owner, name, `${entry.title} ${tag}`);
-      created = ctx.state.wrote;
-      ctx.state.wrote ||= wrote;
+      try {
+        existing = await createRepo(ctx, bot, owner, name, `${entry.title} ${tag}`);
+      } finally {
+        made = ctx.state.wrote;
+        ctx.state.wrote ||= wrote;
+      }
     }
     if ((existing.description ?? '').includes(tag)) {
       repo = existing;
       id = candidate;
+      created = made;
     }
   }
   ctx.touch({ kind: 'repo', repo: repo.full_name });
@@ -690,6 +751,16 @@ async function graduate(ctx: OpContext, planned: StoredEntry, scanned: IdScan | 
   };
 }
 
+async function getRepo(bot: OpContext['gitea'], owner: string, name: string): Promise<GiteaRepo | null> {
+  try {
+    return (await bot.request<GiteaRepo>('GET', '/repos/{owner}/{repo}', { path: { owner, repo: name } }))
+      .data;
+  } catch (e) {
+    if (isStatus(e, 404)) return null;
+    throw e;
+  }
+}
+
 /** Creates the repo; on 409 (the name was taken meanwhile) answers the repo that holds the name. */
 async function createRepo(
   ctx: OpContext,
@@ -716,13 +787,9 @@ async function createRepo(
     }
   } catch (e) {
     if (!isStatus(e, 409)) throw e;
-    try {
-      return (await bot.request<GiteaRepo>('GET', '/repos/{owner}/{repo}', { path: { owner, repo: name } }))
-        .data;
-    } catch (e2) {
-      if (isStatus(e2, 404))
-        throw new RetryableConflict(`repo "${owner}/${name}" was taken and removed meanwhile`, { cause: e2 });
-      throw e2;
-    }
+    const taken = await getRepo(bot, owner, name);
+    if (taken === null)
+      throw new RetryableConflict(`repo "${owner}/${name}" was taken and removed meanwhile`, { cause: e });
+    return taken;
   }
 }
