@@ -208,11 +208,16 @@ export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
       if (e instanceof RetryableConflict && recheck()) continue;
       if (ctx.localReads > 0) state.apiEntries = true;
       if (e instanceof GateDeniedError) {
-        await appendAudit(
-          deps.auditDir,
-          [row('denied', { number: null, url: null, message: e.message })],
-          sleep,
-        );
+        // A re-run denied for the same reason adds no row: the audit log, the artifact and the
+        // cache branch stay as they were. A denial for another reason (roles changed) is recorded.
+        const last = rows.findLast((r) => r.key === key);
+        if (!(last?.outcome === 'denied' && last.message === e.message)) {
+          await appendAudit(
+            deps.auditDir,
+            [row('denied', { number: null, url: null, message: e.message })],
+            sleep,
+          );
+        }
         return fail(`denied: ${e.message}`);
       }
       if (isTransient(e) && attempt < config.attempts) {

@@ -100,6 +100,11 @@ describe('denials', () => {
     expect(writes(f.log)).toEqual([]);
     const rows = (await readAudit(f.auditDir)).filter((r) => r.key === ack.key);
     expect(rows.map((r) => r.outcome)).toEqual(['denied']);
+    // A re-run denied for the same reason leaves the audit log, and so the artifact, as it was.
+    const again = await runGate(cmd, f.deps());
+    expect(again.message).toBe(ack.message);
+    expect(writes(f.log)).toEqual([]);
+    expect((await readAudit(f.auditDir)).filter((r) => r.key === ack.key)).toEqual(rows);
   });
 });
 
