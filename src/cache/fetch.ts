@@ -186,8 +186,8 @@ export async function getBlob(client: GiteaClient, full: string, sha: string): P
 
 /**
  * The files of `sha` from the repo's archive (`GET .../archive/{sha}.tar.gz`, one request), keyed
- * by path inside the repo (`known` is one path the commit holds); null when Gitea will not serve an archive (disabled downloads answer
- * 404, as does an unknown ref).
+ * by path inside the repo (`known` is one path the commit holds); null when Gitea will not serve
+ * an archive (disabled downloads answer 404, as does an unknown ref).
  */
 export async function getArchiveFiles(
   client: GiteaClient,

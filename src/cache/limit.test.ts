@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eachLimit, limiter } from './limit.ts';
+import { eachLimit, limiter, startOnce } from './limit.ts';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -60,5 +60,24 @@ describe('eachLimit', () => {
     });
     expect(seen.sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(peak).toBe(3);
+  });
+});
+
+describe('startOnce', () => {
+  it('starts once per key and hands every caller the same promise, rejections included', async () => {
+    const calls: string[] = [];
+    const start = startOnce(async (k: string) => {
+      calls.push(k);
+      if (k === 'bad') throw new Error('bad key');
+      return k.length;
+    });
+    const a = start('abc');
+    expect(start('abc')).toBe(a);
+    const bad = start('bad');
+    await new Promise((go) => setImmediate(go));
+    expect(await a).toBe(3);
+    await expect(start('bad')).rejects.toThrow('bad key');
+    expect(start('bad')).toBe(bad);
+    expect(calls).toEqual(['abc', 'bad']);
   });
 });

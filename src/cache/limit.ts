@@ -28,3 +28,20 @@ export function limiter(width: number): <T>(fn: () => Promise<T>) => Promise<T> 
     }
   };
 }
+
+/**
+ * Memoizes `start` per key: the first call starts it, later calls get the same promise. A
+ * rejection is left for whoever awaits it, never reported as unhandled meanwhile.
+ */
+export function startOnce<K, T>(start: (key: K) => Promise<T>): (key: K) => Promise<T> {
+  const started = new Map<K, Promise<T>>();
+  return (key) => {
+    let p = started.get(key);
+    if (!p) {
+      p = start(key);
+      p.catch(() => {});
+      started.set(key, p);
+    }
+    return p;
+  };
+}

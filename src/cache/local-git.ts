@@ -106,8 +106,9 @@ export type ShallowFetch =
 
 /**
  * Fetches one branch of `url` (or, with `branch: 'HEAD'`, whatever the remote's HEAD names: its
- * default branch) at depth 1, with every blob, into the bare repo `dir` (created when missing). The token goes in an `http.extraHeader` through `GIT_CONFIG_*` variables, never in
- * argv or on disk. Requests are counted from `GIT_TRACE_CURL`, even when the fetch fails.
+ * default branch) at depth 1, with every blob, into the bare repo `dir` (created when missing).
+ * The token goes in an `http.extraHeader` through `GIT_CONFIG_*` variables, never in argv or on
+ * disk. Requests are counted from `GIT_TRACE_CURL`, even when the fetch fails.
  */
 export async function shallowFetch(options: {
   dir: string;

@@ -26,9 +26,8 @@ import {
   pullToRecord,
   type RepoState,
 } from './derive.ts';
-import type { SearchHit } from './fetch.ts';
 import * as api from './fetch.ts';
-import { eachLimit, limiter } from './limit.ts';
+import { eachLimit, limiter, startOnce } from './limit.ts';
 import * as local from './local-git.ts';
 import type { Artifact, AuditRecord, ProblemRecord, PrRecord } from './model.ts';
 import { AUDIT_FILE, SQLITE_FILE, writeArtifact } from './store.ts';
@@ -184,7 +183,7 @@ function maxTime(times: string[]): string {
  * second: the fields the hit carries must agree too. (A base-branch change within the second of
  * the last read is the one change only a `--full` sweep sees.)
  */
-export function unchangedHit(known: PrRecord | undefined, h: SearchHit): boolean {
+export function unchangedHit(known: PrRecord | undefined, h: api.SearchHit): boolean {
   if (!known || known.updatedAt !== h.updatedAt) return false;
   const fresh = pullToRecord(known.repo, known.kind, {
     number: h.number,
@@ -255,17 +254,7 @@ export async function reconcile(options: ReconcileOptions, deps: ReconcileDeps):
     const newlyAttached = new Set<string>();
     const nextRepos = new Map<string, RepoState>();
     // PR lists of repos read in full, started beside each repo's other reads.
-    const pullLists = new Map<string, Promise<GiteaPull[]>>();
-    const listPullsOf = (full: string): Promise<GiteaPull[]> => {
-      let p = pullLists.get(full);
-      if (!p) {
-        p = api.listPulls(client, full);
-        // Awaited below; a rejection must not go unhandled while other reads still run.
-        p.catch(() => {});
-        pullLists.set(full, p);
-      }
-      return p;
-    };
+    const listPullsOf = startOnce((full: string) => api.listPulls(client, full));
     if (mode === 'full') listPullsOf(metaRepo);
     const checkRepo = async (full: string): Promise<void> => {
       const info = owner(full) === org ? (repos.get(full) ?? null) : await api.getRepo(client, full);
@@ -300,16 +289,7 @@ export async function reconcile(options: ReconcileOptions, deps: ReconcileDeps):
     // One task per attached repo, at most 16 at a time. A full sweep starts each as soon as an
     // entry naming it is parsed, so repo reads overlap the reading of the entries.
     const repoSlots = limiter(16);
-    const repoTasks = new Map<string, Promise<void>>();
-    const startRepo = (full: string): Promise<void> => {
-      let t = repoTasks.get(full);
-      if (!t) {
-        t = repoSlots(() => checkRepo(full));
-        t.catch(() => {});
-        repoTasks.set(full, t);
-      }
-      return t;
-    };
+    const startRepo = startOnce((full: string) => repoSlots(() => checkRepo(full)));
     const onActiveRepo = mode === 'full' ? (full: string) => void startRepo(full) : undefined;
 
     if (metaMoved) {
@@ -333,8 +313,8 @@ export async function reconcile(options: ReconcileOptions, deps: ReconcileDeps):
     // Repos of active entries, as the entries now say.
     const attached = new Set<string>();
     for (const e of m.entries.values()) {
-      if (e.outcome.ok && e.outcome.entry.state === 'active' && e.outcome.entry.repo)
-        attached.add(e.outcome.entry.repo);
+      const repo = activeRepoOf(e);
+      if (repo) attached.add(repo);
     }
     const attachedList = [...attached].sort();
     if (attachedList.length > 0) say(`checking ${attachedList.length} RFC repos`);
@@ -514,17 +494,41 @@ export function addPull(m: Mirror, repo: string, p: GiteaPull): void {
 /** Entries to read at or past which one archive download replaces the blob requests. */
 const ARCHIVE_MIN = 8;
 
+/** The repo an entry attaches (an active entry's `repo`), or null. */
+function activeRepoOf(e: EntryState): string | null {
+  return e.outcome.ok && e.outcome.entry.state === 'active' && e.outcome.entry.repo
+    ? e.outcome.entry.repo
+    : null;
+}
+
 /** True when the mirror holds no entries yet, so every entry is read. */
 function fullScanOf(m: Mirror): boolean {
   return ![...m.entries.values()].some((e) => !e.deleted) && !m.cursors['meta.rfcs'];
 }
 
-/** A shallow fetch of the meta repo's HEAD started before its tip is known. */
-export interface Prefetched {
+/** A shallow fetch of the meta repo into a bare repo. */
+export interface MetaFetch {
   dir: string;
-  /** true when `dir` is a temp dir of this sweep */
+  /** true when `dir` is a temp dir of this sweep, to remove after it */
   scratch: boolean;
   fetch: local.ShallowFetch;
+}
+
+/** Fetches `branch` (or `HEAD`) of the meta repo at depth 1 into `options.gitCacheDir` or a temp dir. */
+async function fetchMeta(
+  m: Mirror,
+  options: ReconcileOptions,
+  client: GiteaClient,
+  branch: string,
+): Promise<MetaFetch> {
+  const dir = options.gitCacheDir ?? (await mkdtemp(join(tmpdir(), 'rfc-meta-git-')));
+  const fetch = await local.shallowFetch({
+    dir,
+    url: `${client.baseUrl.replace(/\/+$/, '')}/${m.metaRepo}.git`,
+    branch,
+    ...(options.token ? { token: options.token } : {}),
+  });
+  return { dir, scratch: options.gitCacheDir === undefined, fetch };
 }
 
 /**
@@ -535,19 +539,12 @@ function prefetchEntries(
   m: Mirror,
   options: ReconcileOptions,
   client: GiteaClient,
-): Promise<Prefetched | null> {
+): Promise<MetaFetch | null> {
   if (options.gitFetch === false) return Promise.resolve(null);
-  return (async (): Promise<Prefetched | null> => {
+  return (async (): Promise<MetaFetch | null> => {
     const ws = options.workspace;
     if (ws !== undefined && (await local.headCommit(ws)) !== null) return null;
-    const dir = options.gitCacheDir ?? (await mkdtemp(join(tmpdir(), 'rfc-meta-git-')));
-    const fetch = await local.shallowFetch({
-      dir,
-      url: `${client.baseUrl.replace(/\/+$/, '')}/${m.metaRepo}.git`,
-      branch: 'HEAD',
-      ...(options.token ? { token: options.token } : {}),
-    });
-    return { dir, scratch: options.gitCacheDir === undefined, fetch };
+    return fetchMeta(m, options, client, 'HEAD');
   })().catch(() => null);
 }
 
@@ -560,7 +557,7 @@ export async function refreshEntries(
   say: (line: string) => void,
   extra: {
     counter?: { git: number };
-    prefetched?: Promise<Prefetched | null> | null;
+    prefetched?: Promise<MetaFetch | null> | null;
     /** called with the repo of each active entry as it is read */
     onActiveRepo?: (repo: string) => void;
   } = {},
@@ -591,18 +588,12 @@ export async function refreshEntries(
   if (dir === null && fullScan && options.gitFetch !== false && early?.fetch.ok !== false) {
     // Reading every entry: one shallow fetch over smart HTTP (2-3 round trips) instead of a blob
     // request per file; incremental reads stay on the API, which fetches only the changed blobs.
-    const cacheDir = options.gitCacheDir ?? (await mkdtemp(join(tmpdir(), 'rfc-meta-git-')));
-    if (options.gitCacheDir === undefined) scratch = cacheDir;
     say(`fetching "${m.metaRepo}" ${m.defaultBranch} at depth 1`);
-    const fetched = await local.shallowFetch({
-      dir: cacheDir,
-      url: `${client.baseUrl.replace(/\/+$/, '')}/${m.metaRepo}.git`,
-      branch: m.defaultBranch,
-      ...(options.token ? { token: options.token } : {}),
-    });
-    counter.git += fetched.requests;
-    if (fetched.ok && fetched.commit === tip) {
-      dir = cacheDir;
+    const fetched = await fetchMeta(m, options, client, m.defaultBranch);
+    if (fetched.scratch) scratch = fetched.dir;
+    counter.git += fetched.fetch.requests;
+    if (fetched.fetch.ok && fetched.fetch.commit === tip) {
+      dir = fetched.dir;
       source = 'git';
     } else {
       say(`the shallow fetch is unusable; reading the entries over the API`);
@@ -628,8 +619,8 @@ async function readEntries(
 ): Promise<void> {
   const read = (path: string, sha: string, text: string, deleted: boolean): EntryState => {
     const e = state(path, sha, text, deleted);
-    if (onActiveRepo && e.outcome.ok && e.outcome.entry.state === 'active' && e.outcome.entry.repo)
-      onActiveRepo(e.outcome.entry.repo);
+    const repo = onActiveRepo ? activeRepoOf(e) : null;
+    if (repo) onActiveRepo!(repo);
     return e;
   };
   let files: Map<string, string> | null;
