@@ -5,9 +5,9 @@
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, posix, relative, sep } from 'node:path';
+import { gitBlobId } from '../cache/tar.ts';
 import type { GiteaClient } from '../gitea/client.ts';
 import { NotFoundError } from '../gitea/errors.ts';
-import { blobSha } from './publish.ts';
 
 export interface BranchDirOptions {
   owner: string;
@@ -63,7 +63,7 @@ export async function readBranchDir(
     const local = join(o.into, rel);
     files.push(rel);
     const existing = await readFile(local).catch(() => null);
-    if (existing && blobSha(existing) === b.sha) continue;
+    if (existing && gitBlobId(existing) === b.sha) continue;
     const res = await deps.gitea.request<{ content: string; encoding: string }>(
       'GET',
       '/repos/{owner}/{repo}/git/blobs/{sha}',

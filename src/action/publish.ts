@@ -4,9 +4,9 @@
  * `POST /repos/{owner}/{repo}/contents`. An unchanged site writes nothing, so running twice,
  * or twice at once, is safe: a lost race re-reads the branch and compares again.
  */
-import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
+import { gitBlobId } from '../cache/tar.ts';
 import type { GiteaClient } from '../gitea/client.ts';
 import { ConflictError, NotFoundError, OutcomeUnknownError, UnprocessableError } from '../gitea/errors.ts';
 
@@ -39,11 +39,6 @@ interface TreeEntry {
   path: string;
   type: string;
   sha: string;
-}
-
-/** Git's blob id of some bytes: sha1("blob <size>\0" + bytes). */
-export function blobSha(bytes: Uint8Array): string {
-  return createHash('sha1').update(`blob ${bytes.byteLength}\0`).update(bytes).digest('hex');
 }
 
 async function listFiles(dir: string): Promise<Map<string, Buffer>> {
@@ -120,7 +115,7 @@ async function attempt(
   for (const [path, bytes] of local) {
     const sha = remote.get(path);
     if (sha === undefined) ops.push({ operation: 'create', path, content: bytes.toString('base64') });
-    else if (sha !== blobSha(bytes))
+    else if (sha !== gitBlobId(bytes))
       ops.push({ operation: 'update', path, sha, content: bytes.toString('base64') });
   }
   for (const [path, sha] of remote) if (!local.has(path)) ops.push({ operation: 'delete', path, sha });

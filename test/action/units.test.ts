@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ActionInputError, type InputName, readOptions } from '../../src/action/inputs.ts';
 import { checkNative, type NativeBuild } from '../../src/action/native.ts';
-import { blobSha } from '../../src/action/publish.ts';
 import { problemAnnotations, RunReport, renderSummary } from '../../src/action/report.ts';
+import { gitBlobId } from '../../src/cache/tar.ts';
 
 const ENV = {
   GITHUB_SERVER_URL: 'https://gitea.example.com/',
@@ -163,14 +163,14 @@ describe('report', () => {
   });
 });
 
-describe('blobSha', () => {
+describe('gitBlobId', () => {
   it('is git hash-object', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rfc-blob-'));
     try {
       const bytes = Buffer.from('hello\nworld\n\u00e9');
       writeFileSync(join(dir, 'f'), bytes);
       const git = execFileSync('git', ['hash-object', join(dir, 'f')], { encoding: 'utf8' }).trim();
-      expect(blobSha(bytes)).toBe(git);
+      expect(gitBlobId(bytes)).toBe(git);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
