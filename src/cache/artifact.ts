@@ -22,14 +22,43 @@ export function stableJson(value: unknown): string {
   return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
 }
 
+/**
+ * `value` with object keys sorted at every level. Objects and arrays already in order are returned
+ * as they are, not copied: the site serializes thousands of records built in key order.
+ */
 function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) out[k] = sortKeys((value as Record<string, unknown>)[k]);
-    return out;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const s = sortKeys(item);
+      if (out) out.push(s);
+      else if (s !== item) {
+        out = value.slice(0, i);
+        out.push(s);
+      }
+    }
+    return out ?? value;
   }
-  return value;
+  const keys = Object.keys(value);
+  // A class instance (a Date, say) becomes a plain object of its own keys.
+  let copy = Object.getPrototypeOf(value) !== Object.prototype;
+  for (let i = 1; i < keys.length && !copy; i++) copy = keys[i - 1]! > keys[i]!;
+  const record = value as Record<string, unknown>;
+  if (!copy) {
+    for (const k of keys) {
+      const v = record[k];
+      if (sortKeys(v) !== v) {
+        copy = true;
+        break;
+      }
+    }
+    if (!copy) return value;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of keys.sort()) out[k] = sortKeys(record[k]);
+  return out;
 }
 
 /** The artifact as files: relative path -> exact bytes to write. */

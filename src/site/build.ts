@@ -4,14 +4,15 @@
  * written and of every RFC's input, so a rebuild renders only RFCs whose record changed and
  * rewrites only files whose bytes changed.
  */
+
 import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFile, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { stableJson } from '../cache/artifact.ts';
 import type { Artifact, IdeaRecord, RfcRecord } from '../cache/model.ts';
 import { API_VERSION, type ApiRfcList, apiSummary, RFC_LIST_SCHEMA, RFC_SCHEMA } from './api.ts';
 import { FILTER_JS, ICON_SVG, SEARCH_JS, SITE_CSS } from './assets.ts';
 import { atomFeed, feedEvents } from './feed.ts';
 import { checkGiteaUrl, cmp, GiteaLinks } from './html.ts';
-import { sortedJson } from './json.ts';
 import { MarkdownRenderer } from './markdown.ts';
 import {
   indexPage,
@@ -354,9 +355,9 @@ async function build(
       metaRepo: meta.metaRepo,
       rfcs: rfcs.map((rfc) => apiSummary(ctx, rfc, siteLink)),
     };
-    emit(sitePaths.apiList, sortedJson(list));
-    emit(sitePaths.apiListSchema, sortedJson(RFC_LIST_SCHEMA));
-    emit(sitePaths.apiRfcSchema, sortedJson(RFC_SCHEMA));
+    emit(sitePaths.apiList, stableJson(list));
+    emit(sitePaths.apiListSchema, stableJson(RFC_LIST_SCHEMA));
+    emit(sitePaths.apiRfcSchema, stableJson(RFC_SCHEMA));
     emit(sitePaths.css, SITE_CSS);
     emit(sitePaths.icon, ICON_SVG);
     emit(sitePaths.filterJs, FILTER_JS);
@@ -414,7 +415,7 @@ async function build(
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
   }
-  const manifestText = sortedJson(next);
+  const manifestText = stableJson(next);
   if (previous?.text !== manifestText) {
     mkdirSync(outDir, { recursive: true });
     writeFileSync(resolveInside(outDir, MANIFEST), manifestText);

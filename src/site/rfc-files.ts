@@ -3,12 +3,13 @@
  * renders it: the main thread or the helper worker. Both run exactly this code, so the output does
  * not depend on who built it.
  */
+
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { stableJson } from '../cache/artifact.ts';
 import type { ArtifactMeta, RfcRecord } from '../cache/model.ts';
 import { apiRfc } from './api.ts';
 import { GiteaLinks } from './html.ts';
-import { sortedJson } from './json.ts';
 import { type LinkBase, type MarkdownRenderer, searchWords } from './markdown.ts';
 import { bodyLocation, rfcPage, type SiteContext } from './pages.ts';
 import { resolveInside, sitePaths } from './paths.ts';
@@ -98,7 +99,7 @@ export class RfcFilesBuilder {
   buildOne({ rfc, input, oldPage, oldJson }: RfcFilesJob): RfcFilesResult {
     const body = this.renderer.render(rfc.body, linkBase(this.ctx, rfc));
     const page = utf8(rfcPage(this.ctx, rfc, body));
-    const json = utf8(sortedJson(apiRfc(this.ctx, rfc, body.toc, this.siteLink)));
+    const json = utf8(stableJson(apiRfc(this.ctx, rfc, body.toc, this.siteLink)));
     const pageHash = sha(page);
     const jsonHash = sha(json);
     const pageWritten = pageHash !== oldPage;
