@@ -7,12 +7,19 @@
  * does; one more pass runs without it.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { reconcile } from '../src/cache/reconcile.ts';
-import { checkoutEntries, type EntrySource, OP_NAMES, type OpName, runGate } from '../src/gate/index.ts';
+import {
+  AUDIT_FILE,
+  checkoutEntries,
+  type EntrySource,
+  OP_NAMES,
+  type OpName,
+  runGate,
+} from '../src/gate/index.ts';
 import { cacheRefresher } from '../src/gate/refresh.ts';
 import { GiteaClient, type GiteaStats } from '../src/gitea/client.ts';
 import { META, type Recorded, recordingFetch, sampleCommands, startFixture } from '../test/gate/harness.ts';
@@ -21,16 +28,17 @@ const exec = promisify(execFile);
 
 /** What the reads of a first execution are, entries from the API, source `cli`. */
 const READS: Record<OpName, string> = {
-  create_issue: 'permission; issues (probe); issues again under the claim',
-  add_comment: 'permission; comments (probe); comments again under the claim',
+  create_issue:
+    'permission; issues under the claim (no probe before the claim: the audit log has no row of the request)',
+  add_comment: 'permission; comments under the claim (no probe before it, as for create_issue)',
   close_issue: 'issue (author, state)',
   assign_issue: 'issue (assignees); permission',
   merge_pr: 'PR (head, merged); entry (owners, arbiters)',
-  propose_rfc: 'permission; branch propose/<slug> (probe)',
-  start_edit_branch: 'entry; permission; branch (probe)',
-  open_body_edit_pr: 'entry; permission; branch (probe)',
-  open_metadata_pr: 'entry; permission; branch (probe)',
-  open_claim_pr: 'entry; permission; branch claim/<slug> (probe)',
+  propose_rfc: 'permission (branch and commit created in one request first; 409/422 → probe)',
+  start_edit_branch: 'entry; permission (branch created first; 409 → adopted)',
+  open_body_edit_pr: 'entry; permission (branch and commit created first; 409/422 → probe)',
+  open_metadata_pr: 'entry; permission (branch and commit created first; 409/422 → probe)',
+  open_claim_pr: 'entry; permission (branch claim/<slug> and commit created first; 409/422 → probe)',
   open_branch_pr: 'entry; permission on the RFC repo; PR of the head (probe)',
   withdraw_branch_pr:
     "PR (author, state, its repo's tag; the repo from the artifact); comments (probe) under the claim, after the close",
@@ -61,6 +69,9 @@ interface Measure {
   auditReplay: number;
   giteaReplayReads: number;
   giteaReplayWrites: number;
+  /** the same command again where the audit log is at hand but lost the first run's rows */
+  lostRowReads: number;
+  lostRowWrites: number;
 }
 
 function writesOf(s: GiteaStats): number {
@@ -119,11 +130,20 @@ async function measureAll({ mode, source, artifact }: Config): Promise<Record<Op
         const a = gitea.stats();
         const b = botGitea.stats();
         const writes = writesOf(a) + writesOf(b);
-        return { total: a.total + b.total, writes, claim: claimOf(log) };
+        return { total: a.total + b.total, writes, claim: claimOf(log), key: ack.key };
       };
-      const first = await run(f.auditDir);
-      const auditReplay = await run(f.auditDir);
+      // Without the artifact every first execution runs as on a fresh runner: no audit log either.
+      const home = artifact ? f.auditDir : await mkdtemp(join(f.auditDir, 'runner-'));
+      const first = await run(home);
+      const auditReplay = await run(home);
       const giteaReplay = await run(await mkdtemp(join(f.auditDir, 'fresh-')));
+      // The first run's job died before committing the artifact: the log is at hand, its rows are not.
+      const lost = await mkdtemp(join(f.auditDir, 'lost-'));
+      const log = (await readFile(join(home, AUDIT_FILE), 'utf8'))
+        .split('\n')
+        .filter((line) => line && !line.includes(first.key));
+      await writeFile(join(lost, AUDIT_FILE), log.map((l) => `${l}\n`).join(''));
+      const lostRow = await run(lost);
       out[op] = {
         reads: first.total - first.writes,
         effectWrites: first.writes - first.claim,
@@ -131,6 +151,8 @@ async function measureAll({ mode, source, artifact }: Config): Promise<Record<Op
         auditReplay: auditReplay.total,
         giteaReplayReads: giteaReplay.total - giteaReplay.writes,
         giteaReplayWrites: giteaReplay.writes,
+        lostRowReads: lostRow.total - lostRow.writes,
+        lostRowWrites: lostRow.writes,
       };
     }
   } finally {
@@ -215,15 +237,22 @@ export async function main(argv: string[]): Promise<void> {
     'the meta repo (`entries`, pulled before each operation, as a job checks it out when it starts); command source `cli`',
     '(proves nothing, the permission is looked up) or `slash-command` (a comment: proves read access on the repo it was written in).',
     'In all four the audit directory holds the cache artifact, swept once at the start and refreshed after every write (`cacheRefresher`),',
-    'as the job does; the sweep and the refreshes are not counted. A fifth pass (API, cli, no artifact) shows what the artifact saves.',
-    'Replays found in Gitea run as on a fresh runner: no audit log, no artifact.',
+    'as the job does; the sweep and the refreshes are not counted. A fifth pass (API, cli, no artifact) runs every first execution',
+    'as on a fresh runner, with neither the artifact nor an audit log: it shows what they save.',
+    'Replays found in Gitea run as on a fresh runner: no audit log, no artifact. "Audit rows lost": the same command again with',
+    "the audit log at hand but without the first run's rows, as after a job killed before it committed the artifact.",
     '',
-    `| operation | effect writes | claim writes | ${CONFIGS.map((c) => `first: reads (${label(c)})`).join(' | ')} | replay (audit log) | replay (Gitea probe): reads (API, cli) | replay (Gitea probe): reads (checkout, cli) | replay (Gitea probe): writes | reads of a first execution (API, cli) |`,
-    `| --- | ---: | ---: | ${CONFIGS.map(() => '---:').join(' | ')} | ---: | ---: | ---: | ---: | --- |`,
+    'With the audit log at hand and no row of the request in it, no run of the command finished and was recorded, so an',
+    'operation whose create is atomic in Gitea writes first (`OpContext.writeFirst`): the branch, branch-with-commit and',
+    "claim creates answer 409/422 when the object exists, and the probe under a claim sees a twin's issue or comment. A",
+    'fresh runner, which cannot tell, probes before it writes.',
+    '',
+    `| operation | effect writes | claim writes | ${CONFIGS.map((c) => `first: reads (${label(c)})`).join(' | ')} | replay (audit log) | replay (Gitea probe): reads (API, cli) | replay (Gitea probe): reads (checkout, cli) | replay (Gitea probe): writes | audit rows lost: reads, writes (API, cli) | reads of a first execution (API, cli) |`,
+    `| --- | ---: | ---: | ${CONFIGS.map(() => '---:').join(' | ')} | ---: | ---: | ---: | ---: | ---: | --- |`,
     ...OP_NAMES.map((op) => {
       const replayWrites = Math.max(...results.map((r) => r[op].giteaReplayWrites));
       const auditReplay = Math.max(...results.map((r) => r[op].auditReplay));
-      return `| ${op} | ${api[op].effectWrites} | ${api[op].claimWrites} | ${results.map((r) => r[op].reads).join(' | ')} | ${auditReplay} | ${api[op].giteaReplayReads} | ${checkout[op].giteaReplayReads} | ${replayWrites} | ${READS[op]} |`;
+      return `| ${op} | ${api[op].effectWrites} | ${api[op].claimWrites} | ${results.map((r) => r[op].reads).join(' | ')} | ${auditReplay} | ${api[op].giteaReplayReads} | ${checkout[op].giteaReplayReads} | ${replayWrites} | ${api[op].lostRowReads}, ${api[op].lostRowWrites} | ${READS[op]} |`;
     }),
     '',
     'Reads include the authorization lookup (collaborator permission) when the cell needs it. Claim writes are the',
@@ -263,21 +292,22 @@ export async function main(argv: string[]): Promise<void> {
     '',
     '### Notes: the reads that remain over the target, and why each is needed',
     '',
-    '- **The permission lookup with source `cli`** (create_issue, add_comment, start_edit_branch; open_body_edit_pr,',
-    '  open_metadata_pr, open_claim_pr without a checkout). The token belongs to whoever runs the CLI, who may relay for',
-    '  another person: it proves nothing about the login `--as` names. The lookup is the only check that this login exists',
-    '  and may comment; with a comment or dispatch source these operations read 2 or fewer. See docs/gate.md, "What a source proves".',
-    '- **create_issue, add_comment: two probes.** The probe before the claim keeps a replay free of writes (the claim is a',
-    '  branch create and delete); the probe under the claim is what makes two runs that both probed before either wrote end',
-    '  with one effect (the API shows no trace of a claim a twin made and deleted meanwhile).',
-    '- **start_edit_branch: the entry from the API.** The branch creation carries no entry sha, so a stale copy of the',
-    '  entry (checkout or artifact) could branch an RFC that is no longer a super-draft. The branch probe keeps a replay',
-    '  from sending the create.',
     '- **open_branch_pr: entry, permission on the RFC repo, PR probe.** The PR creation carries no entry sha, so the',
-    "  state `active` must be read fresh; a comment on the meta repo proves nothing about access to the RFC's repo; without",
-    '  the probe a replay whose PR was closed meanwhile would open a second PR, and one whose PR is open would send the create.',
+    "  state `active` must be read fresh; a comment on the meta repo proves nothing about access to the RFC's repo; and",
+    '  the probe stays even when the audit log knows no run of the request: a PR create answers 409 only while the other',
+    '  PR is open, so a run whose audit rows were lost and whose PR was closed meanwhile would open a second PR.',
+    '- **Without the artifact and the audit log** (fresh runner, last configuration) every create is probed first, since',
+    '  a missing row proves nothing there: create_issue and add_comment read their probe twice (before and under the',
+    '  claim), start_edit_branch and the open_* operations read the branch before creating it, and the permission',
+    '  lookup of `cli` comes on top. graduate_rfc reads every entry for the used ids.',
     '',
-    'What brought the others under the target: graduate_rfc takes the id of every entry whose blob the `rfcs/` listing shows',
+    "Audit rows lost: the writes are the claim's create and delete (create_issue, add_comment, withdraw_branch_pr) or one",
+    'create that Gitea refuses with 409/422 (the branch operations); the effect stays single (`test/gate/guarantees.test.ts`).',
+    'This is not a replay of a recorded run: that is answered from the audit log, or probed first on a fresh runner.',
+    '',
+    'What brought the others under the target: with the audit log at hand and no row of the request, the creates that',
+    'Gitea makes atomic go first and the probes after a conflict (create_issue, add_comment: no probe before the claim;',
+    'propose_rfc, start_edit_branch, open_*: the branch is created first). graduate_rfc takes the id of every entry whose blob the `rfcs/` listing shows',
     'unchanged from the artifact (a changed or new blob is read), and creates the candidate repo without reading it first',
     '(409: read it and adopt it when it carries our tag; after a lost response it reads first). withdraw_branch_pr takes the',
     "RFC's repo from the artifact as a hint that the PR read checks (its base repo's description carries the RFC's tag), and",

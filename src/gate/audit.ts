@@ -97,6 +97,27 @@ async function acquire(lockPath: string, sleep: (ms: number) => Promise<void>): 
   }
 }
 
+/**
+ * Whether `dir` holds the record of earlier commands: the cache artifact (its `meta.json`) or an
+ * audit log. A fresh runner's empty directory holds none, and then a missing row proves nothing.
+ */
+export async function auditKnown(dir: string): Promise<boolean> {
+  for (const name of [AUDIT_FILE, 'meta.json']) {
+    try {
+      await stat(join(dir, name));
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  return false;
+}
+
+/** Whether the log has no row at all of `key`'s request slot (this command or another of the same request). */
+export function auditSilent(rows: readonly AuditRecord[], key: string): boolean {
+  return rows.every((r) => relateKey(r.key, key) === 'unrelated');
+}
+
 /** The last `success` row of `key`, when the log has one. */
 export function auditSuccess(rows: readonly AuditRecord[], key: string): AuditRecord | undefined {
   for (let i = rows.length - 1; i >= 0; i--) {

@@ -37,6 +37,8 @@ export interface RunState {
   actorName: string | null;
   /** entries come from the API from now on (the entry source was stale, failed, or must be checked) */
   apiEntries: boolean;
+  /** the audit log is at hand and holds no row of this command's request (see `OpContext.writeFirst`) */
+  unrecorded: boolean;
   /** the cache artifact's entry rows, once loaded */
   cached?: Promise<Map<string, CachedEntry>>;
   /** the login of the user `gitea` writes as (`GateDeps.botLogin`, else `GET /user` once asked) */
@@ -184,6 +186,16 @@ export class OpContext {
 
   get actor(): string {
     return this.command.actor;
+  }
+
+  /**
+   * The first write may go before its probe: the audit log holds no row of this request and this
+   * call has not written. A prior effect then exists only if a run's row was lost (it crashed before
+   * the artifact was committed) or a twin runs now, and a create answers 409/422 for an object that
+   * exists, or the probe under the claim sees it: one effect either way, for one probe less.
+   */
+  get writeFirst(): boolean {
+    return this.state.unrecorded && !this.state.wrote && !this.state.uncertain;
   }
 
   /** Sends a write that is part of the command's effect and records its outcome in the run state. */
@@ -639,7 +651,7 @@ export class OpContext {
    * Runs `write` under a claim: a branch `rfc-actions/claim/<key>` created atomically in `repo`
    * (Gitea answers 409 when it exists). Used where Gitea has no create-if-absent for the object.
    * `probe` runs before the claim, while waiting, and again under the claim. `probeFirst: false`
-   * skips the first probe when the caller knows no finished run can have written yet (the probe
+   * (or `writeFirst`) skips the first probe when no finished run can have written yet (the probe
    * under the claim still sees a racing run's write).
    */
   async withClaim<T>(
@@ -648,7 +660,7 @@ export class OpContext {
     write: () => Promise<T>,
     opts: { probeFirst?: boolean } = {},
   ): Promise<T> {
-    const first = opts.probeFirst === false ? null : await probe();
+    const first = opts.probeFirst === false || this.writeFirst ? null : await probe();
     if (first !== null) return first;
     const lock = `rfc-actions/claim/${this.key}`;
     const polls = Math.max(1, Math.ceil(this.config.lockWaitMs / Math.max(1, this.config.lockPollMs)));

@@ -1,7 +1,7 @@
 /** `runGate`: validate, key, look for a prior execution, authorize, write once, record, refresh. */
 import type { AuditRecord } from '../cache/model.ts';
 import { GiteaRequestError, isStatus } from '../gitea/errors.ts';
-import { appendAudit, auditSlotConflict, auditSuccess, readAudit } from './audit.ts';
+import { appendAudit, auditKnown, auditSilent, auditSlotConflict, auditSuccess, readAudit } from './audit.ts';
 import { authorize, DEFAULT_MATRIX, type Permission } from './auth.ts';
 import { isTransient, OpContext, RetryableConflict, type RunState, splitRepo } from './context.ts';
 import { commandKey } from './key.ts';
@@ -130,6 +130,10 @@ export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
     touched: [],
     actorName: null,
     apiEntries: !deps.entries,
+    // A log at hand without a row of this request: no run of it finished and was recorded, so the
+    // operations write first and let Gitea's 409/422 or the claim's own probe find a twin, instead
+    // of probing before the first write. A fresh runner (no artifact) probes first.
+    unrecorded: (await auditKnown(deps.auditDir)) && auditSilent(rows, key),
     botLogin: deps.botLogin ? Promise.resolve(deps.botLogin) : null,
   };
   const now = deps.clock.now();

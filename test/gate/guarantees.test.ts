@@ -1,11 +1,12 @@
 /** Replay and crash-window guarantees of every operation, on the simulator. */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { reconcile } from '../../src/cache/reconcile.ts';
+import { AUDIT_FILE, appendAudit } from '../../src/gate/audit.ts';
 import {
   checkoutEntries,
   type EntrySource,
@@ -206,3 +207,81 @@ describe.each(MODES)(
     });
   },
 );
+
+/** An audit directory whose log knows other commands only: the gate writes first there (`writeFirst`). */
+async function unrecordedDir(f: Fixture, name: string): Promise<string> {
+  const dir = await mkdtemp(join(f.auditDir, `${name}-`));
+  await appendAudit(dir, [
+    {
+      key: 'f'.repeat(40),
+      op: 'create_issue',
+      repo: META,
+      actor: 'someone',
+      source: 'test',
+      request: 'another-request',
+      outcome: 'success',
+      number: 99,
+      url: null,
+      message: 'another command',
+      at: '2026-01-01T00:00:00.000Z',
+    },
+  ]);
+  return dir;
+}
+
+describe('a run whose audit row was lost (killed before the artifact was committed): the re-run, writing first, leaves one effect', () => {
+  let f: Fixture;
+  beforeAll(async () => {
+    f = await startFixture();
+  }, 30_000);
+  afterAll(async () => f.close());
+
+  test.each(OP_NAMES.map((op) => [op]))('%s', async (op) => {
+    const command = sampleCommands('lost-row')[op];
+    const dir = await unrecordedDir(f, 'lost');
+    const s0 = counts(await snapshot(f.admin));
+    const first = await runGate(command, f.deps({ auditDir: dir }));
+    expect(first).toMatchObject({ success: true, prior_execution: false });
+    const s1 = await snapshot(f.admin);
+    expect(delta(s0, counts(s1))).toEqual(DELTAS[op]);
+    // The job died after its writes: the artifact it would have committed, with its rows, is gone.
+    const log = (await readFile(join(dir, AUDIT_FILE), 'utf8'))
+      .split('\n')
+      .filter((line) => line && !line.includes(first.key))
+      .join('\n');
+    await writeFile(join(dir, AUDIT_FILE), `${log}\n`);
+    const again = await runGate(command, f.deps({ auditDir: dir }));
+    expect(again).toMatchObject({
+      success: true,
+      prior_execution: true,
+      number: first.number,
+      url: first.url,
+    });
+    expect(await snapshot(f.admin)).toEqual(s1);
+  });
+});
+
+describe('three concurrent runs, each with an audit log that does not know the command (writing first), leave one effect', () => {
+  let f: Fixture;
+  beforeAll(async () => {
+    f = await startFixture();
+  }, 30_000);
+  afterAll(async () => f.close());
+
+  test.each(OP_NAMES.map((op) => [op]))('%s', async (op) => {
+    const command = sampleCommands('concurrent-unrecorded')[op];
+    const s0 = counts(await snapshot(f.admin));
+    const remove = f.sim.faults.add({ method: 'GET', latencyMs: 15 });
+    let acks: Awaited<ReturnType<typeof runGate>>[];
+    try {
+      acks = await Promise.all(
+        [1, 2, 3].map(async (n) => runGate(command, f.deps({ auditDir: await unrecordedDir(f, `u${n}`) }))),
+      );
+    } finally {
+      remove();
+    }
+    expect(acks.map((a) => a.success)).toEqual([true, true, true]);
+    expect(new Set(acks.map((a) => a.number)).size).toBe(1);
+    expect(delta(s0, counts(await snapshot(f.admin)))).toEqual(DELTAS[op]);
+  });
+});

@@ -84,7 +84,9 @@ async function commitOnOwnBranch(
     }
     throw new GateRefusedError(opts.taken);
   };
-  if (await adopt()) return 'adopted';
+  // Creating the branch is atomic (Gitea: 409/422 when it exists), so an unrecorded command commits
+  // first and adopts only after a conflict.
+  if (!ctx.writeFirst && (await adopt())) return 'adopted';
   try {
     await ctx.commitNewBranch(repo, opts.branch, ctx.commitMessage(opts.subject), [
       opts.sha
@@ -213,7 +215,8 @@ export const startEditBranch = defineOp<{ slug: string; name?: string }>({
           ? `edit/${p.slug}/${p.name}`
           : dashedBranchName('edit', p.slug, keySuffix(ctx.key));
         ctx.touch({ kind: 'branch', repo, branch });
-        const head = await ctx.branchHead(repo, branch);
+        // Branch creation answers 409 for an existing branch: an unrecorded command skips the probe.
+        const head = ctx.writeFirst ? null : await ctx.branchHead(repo, branch);
         const made = head ? 'exists' : await ctx.createBranch(repo, branch);
         const url = ctx.webUrl(`${repo}/src/branch/${branch}`);
         return {
