@@ -7,7 +7,7 @@
  * does; one more pass runs without it.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,9 +28,8 @@ const exec = promisify(execFile);
 
 /** What the reads of a first execution are, entries from the API, source `cli`. */
 const READS: Record<OpName, string> = {
-  create_issue:
-    'permission; issues under the claim (no probe before the claim: the audit log has no row of the request)',
-  add_comment: 'permission; comments under the claim (no probe before it, as for create_issue)',
+  create_issue: 'permission; issues (probe); issues again under the claim',
+  add_comment: 'permission; comments (probe); comments again under the claim',
   close_issue: 'issue (author, state)',
   assign_issue: 'issue (assignees); permission',
   merge_pr: 'PR (head, merged); entry (owners, arbiters)',
@@ -137,8 +136,13 @@ async function measureAll({ mode, source, artifact }: Config): Promise<Record<Op
       const first = await run(home);
       const auditReplay = await run(home);
       const giteaReplay = await run(await mkdtemp(join(f.auditDir, 'fresh-')));
-      // The first run's job died before committing the artifact: the log is at hand, its rows are not.
+      // The first run's job died before committing the artifact: the artifact is at hand (when the
+      // configuration has one), the run's rows are not.
       const lost = await mkdtemp(join(f.auditDir, 'lost-'));
+      for (const e of await readdir(home, { withFileTypes: true })) {
+        if (e.isFile() || e.name === 'rfcs')
+          await cp(join(home, e.name), join(lost, e.name), { recursive: true });
+      }
       const log = (await readFile(join(home, AUDIT_FILE), 'utf8'))
         .split('\n')
         .filter((line) => line && !line.includes(first.key));
@@ -242,10 +246,10 @@ export async function main(argv: string[]): Promise<void> {
     'Replays found in Gitea run as on a fresh runner: no audit log, no artifact. "Audit rows lost": the same command again with',
     "the audit log at hand but without the first run's rows, as after a job killed before it committed the artifact.",
     '',
-    'With the audit log at hand and no row of the request in it, no run of the command finished and was recorded, so an',
-    'operation whose create is atomic in Gitea writes first (`OpContext.writeFirst`): the branch, branch-with-commit and',
-    "claim creates answer 409/422 when the object exists, and the probe under a claim sees a twin's issue or comment. A",
-    'fresh runner, which cannot tell, probes before it writes.',
+    'With the cache artifact at hand and no row of the request in its audit log, no run of the command finished and was',
+    'recorded, so the operations that create a branch send the create first (`OpContext.writeFirst`): Gitea answers',
+    '409/422 when the branch exists and changes nothing. A fresh runner, which cannot tell, probes before it writes.',
+    'Claims are never taken before the probe: a claim is a real create and delete.',
     '',
     `| operation | effect writes | claim writes | ${CONFIGS.map((c) => `first: reads (${label(c)})`).join(' | ')} | replay (audit log) | replay (Gitea probe): reads (API, cli) | replay (Gitea probe): reads (checkout, cli) | replay (Gitea probe): writes | audit rows lost: reads, writes (API, cli) | reads of a first execution (API, cli) |`,
     `| --- | ---: | ---: | ${CONFIGS.map(() => '---:').join(' | ')} | ---: | ---: | ---: | ---: | ---: | --- |`,
@@ -300,14 +304,17 @@ export async function main(argv: string[]): Promise<void> {
     '  a missing row proves nothing there: create_issue and add_comment read their probe twice (before and under the',
     '  claim), start_edit_branch and the open_* operations read the branch before creating it, and the permission',
     '  lookup of `cli` comes on top. graduate_rfc reads every entry for the used ids.',
+    '- **create_issue, add_comment with `cli`: permission, then two probes.** The probe under the claim is what makes two',
+    '  runs that both probed before either wrote end with one effect (the API shows no trace of a claim a twin made and',
+    '  deleted meanwhile); the probe before the claim keeps a replay whose audit rows are missing free of writes (the claim',
+    '  is a branch create and delete, which fire events under a bot token). With a comment or dispatch source they read 2.',
     '',
-    "Audit rows lost: the writes are the claim's create and delete (create_issue, add_comment, withdraw_branch_pr) or one",
-    'create that Gitea refuses with 409/422 (the branch operations); the effect stays single (`test/gate/guarantees.test.ts`).',
-    'This is not a replay of a recorded run: that is answered from the audit log, or probed first on a fresh runner.',
+    'Audit rows lost: the write is one branch create that Gitea refuses with 409/422 and that changes nothing (propose_rfc,',
+    'start_edit_branch, open_*); the effect stays single (`test/gate/guarantees.test.ts`). This is not a replay of a',
+    'recorded run: that is answered from the audit log, or probed first on a fresh runner.',
     '',
-    'What brought the others under the target: with the audit log at hand and no row of the request, the creates that',
-    'Gitea makes atomic go first and the probes after a conflict (create_issue, add_comment: no probe before the claim;',
-    'propose_rfc, start_edit_branch, open_*: the branch is created first). graduate_rfc takes the id of every entry whose blob the `rfcs/` listing shows',
+    'What brought the others under the target: with the artifact at hand and no row of the request in its log, the branch',
+    'creates go first and the probe follows a conflict (propose_rfc, start_edit_branch, open_*). graduate_rfc takes the id of every entry whose blob the `rfcs/` listing shows',
     'unchanged from the artifact (a changed or new blob is read), and creates the candidate repo without reading it first',
     '(409: read it and adopt it when it carries our tag; after a lost response it reads first). withdraw_branch_pr takes the',
     "RFC's repo from the artifact as a hint that the PR read checks (its base repo's description carries the RFC's tag), and",

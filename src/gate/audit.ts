@@ -98,19 +98,18 @@ async function acquire(lockPath: string, sleep: (ms: number) => Promise<void>): 
 }
 
 /**
- * Whether `dir` holds the record of earlier commands: the cache artifact (its `meta.json`) or an
- * audit log. A fresh runner's empty directory holds none, and then a missing row proves nothing.
+ * Whether `dir` holds the cache artifact (its `meta.json`), whose audit log records every command
+ * committed so far. An audit log alone proves nothing: a fresh runner writes one for its first
+ * command, and it knows none of the runs before.
  */
 export async function auditKnown(dir: string): Promise<boolean> {
-  for (const name of [AUDIT_FILE, 'meta.json']) {
-    try {
-      await stat(join(dir, name));
-      return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
+  try {
+    await stat(join(dir, 'meta.json'));
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    return false;
   }
-  return false;
 }
 
 /** Whether the log has no row at all of `key`'s request slot (this command or another of the same request). */

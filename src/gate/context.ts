@@ -32,6 +32,8 @@ export interface RunState {
   wrote: boolean;
   /** a write failed in a way that may have taken effect */
   uncertain: boolean;
+  /** that write was a create sent before its probe (`writeFirst`): it may also have been refused */
+  uncertainBeforeProbe?: boolean;
   touched: Touched[];
   /** the actor's full name, when a permission lookup returned it */
   actorName: string | null;
@@ -189,10 +191,11 @@ export class OpContext {
   }
 
   /**
-   * The first write may go before its probe: the audit log holds no row of this request and this
-   * call has not written. A prior effect then exists only if a run's row was lost (it crashed before
-   * the artifact was committed) or a twin runs now, and a create answers 409/422 for an object that
-   * exists, or the probe under the claim sees it: one effect either way, for one probe less.
+   * A branch create may go before its probe: the cache artifact is at hand, its audit log holds no
+   * row of this request, and this call has not written. A prior effect then exists only if a run's
+   * rows were lost (killed before the artifact was committed, or the artifact was rebuilt) or a twin
+   * runs now, and Gitea refuses the create (409/422) without changing anything: one effect either
+   * way, for one read less.
    */
   get writeFirst(): boolean {
     return this.state.unrecorded && !this.state.wrote && !this.state.uncertain;
@@ -211,7 +214,11 @@ export class OpContext {
       this.wroteNow = true;
       return res;
     } catch (e) {
-      if (isTransient(e)) this.state.uncertain = true;
+      if (isTransient(e)) {
+        // A create sent before its probe may have been refused for a lost-rows run's object.
+        if (this.writeFirst) this.state.uncertainBeforeProbe = true;
+        this.state.uncertain = true;
+      }
       throw e;
     }
   }
@@ -651,8 +658,9 @@ export class OpContext {
    * Runs `write` under a claim: a branch `rfc-actions/claim/<key>` created atomically in `repo`
    * (Gitea answers 409 when it exists). Used where Gitea has no create-if-absent for the object.
    * `probe` runs before the claim, while waiting, and again under the claim. `probeFirst: false`
-   * (or `writeFirst`) skips the first probe when no finished run can have written yet (the probe
-   * under the claim still sees a racing run's write).
+   * skips the first probe when the caller knows no finished run can have written yet (the probe
+   * under the claim still sees a racing run's write). `writeFirst` does not apply here: the claim
+   * is a real create and delete (events under a bot token), which a replay must not send.
    */
   async withClaim<T>(
     repo: string,
@@ -660,7 +668,7 @@ export class OpContext {
     write: () => Promise<T>,
     opts: { probeFirst?: boolean } = {},
   ): Promise<T> {
-    const first = opts.probeFirst === false || this.writeFirst ? null : await probe();
+    const first = opts.probeFirst === false ? null : await probe();
     if (first !== null) return first;
     const lock = `rfc-actions/claim/${this.key}`;
     const polls = Math.max(1, Math.ceil(this.config.lockWaitMs / Math.max(1, this.config.lockPollMs)));

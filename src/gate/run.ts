@@ -130,9 +130,8 @@ export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
     touched: [],
     actorName: null,
     apiEntries: !deps.entries,
-    // A log at hand without a row of this request: no run of it finished and was recorded, so the
-    // operations write first and let Gitea's 409/422 or the claim's own probe find a twin, instead
-    // of probing before the first write. A fresh runner (no artifact) probes first.
+    // The artifact's log without a row of this request: no run of it finished and was recorded, so
+    // branch creates go first and Gitea's 409/422 finds a twin. A fresh runner probes first.
     unrecorded: (await auditKnown(deps.auditDir)) && auditSilent(rows, key),
     botLogin: deps.botLogin ? Promise.resolve(deps.botLogin) : null,
   };
@@ -195,7 +194,9 @@ export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
           ? `already done: ${outcome.message}`
           : state.wrote
             ? outcome.message
-            : `${outcome.message} (made by this call's earlier write, whose response was lost)`,
+            : state.uncertainBeforeProbe
+              ? `${outcome.message} (found after this call's create lost its response: made by that create, or by an earlier run whose audit rows are missing)`
+              : `${outcome.message} (made by this call's earlier write, whose response was lost)`,
         prior_execution: prior,
         executed_at: prior ? (outcome.executedAt ?? null) : now.toISOString(),
       };

@@ -1,6 +1,6 @@
 /** Replay and crash-window guarantees of every operation, on the simulator. */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,7 +17,7 @@ import {
   runGate,
 } from '../../src/gate/index.ts';
 import { GiteaClient } from '../../src/gitea/client.ts';
-import { counts, type Fixture, META, sampleCommands, snapshot, startFixture } from './harness.ts';
+import { counts, type Fixture, META, sampleCommands, snapshot, startFixture, writes } from './harness.ts';
 
 const exec = promisify(execFile);
 
@@ -208,28 +208,55 @@ describe.each(MODES)(
   },
 );
 
-/** An audit directory whose log knows other commands only: the gate writes first there (`writeFirst`). */
+/** Operations that send their branch create before probing when the artifact's log knows no run of the request. */
+const WRITE_FIRST: OpName[] = [
+  'propose_rfc',
+  'start_edit_branch',
+  'open_body_edit_pr',
+  'open_metadata_pr',
+  'open_claim_pr',
+];
+
+/**
+ * An audit directory holding the cache artifact (swept once per fixture, then copied) and a log
+ * that knows other commands only: the gate writes branch creates first there (`writeFirst`).
+ */
+const templates = new WeakMap<Fixture, Promise<string>>();
 async function unrecordedDir(f: Fixture, name: string): Promise<string> {
+  let template = templates.get(f);
+  if (!template) {
+    template = (async () => {
+      const dir = join(f.auditDir, 'unrecorded-template');
+      await sweepInto(f, dir);
+      await appendAudit(dir, [
+        {
+          key: 'f'.repeat(40),
+          op: 'create_issue',
+          repo: META,
+          actor: 'someone',
+          source: 'test',
+          request: 'another-request',
+          outcome: 'success',
+          number: 99,
+          url: null,
+          message: 'another command',
+          at: '2026-01-01T00:00:00.000Z',
+        },
+      ]);
+      return dir;
+    })();
+    templates.set(f, template);
+  }
   const dir = await mkdtemp(join(f.auditDir, `${name}-`));
-  await appendAudit(dir, [
-    {
-      key: 'f'.repeat(40),
-      op: 'create_issue',
-      repo: META,
-      actor: 'someone',
-      source: 'test',
-      request: 'another-request',
-      outcome: 'success',
-      number: 99,
-      url: null,
-      message: 'another command',
-      at: '2026-01-01T00:00:00.000Z',
-    },
-  ]);
+  await cp(await template, dir, { recursive: true });
   return dir;
 }
 
-describe('a run whose audit row was lost (killed before the artifact was committed): the re-run, writing first, leaves one effect', () => {
+/** "METHOD path" of every write request recorded since `from`. */
+const writesSince = (f: Fixture, from: number) =>
+  writes(f.log.slice(from)).map((r) => `${r.method} ${r.path.split('?')[0]}`);
+
+describe('a run whose audit rows were lost (killed before the artifact was committed): the re-run leaves one effect', () => {
   let f: Fixture;
   beforeAll(async () => {
     f = await startFixture();
@@ -250,6 +277,7 @@ describe('a run whose audit row was lost (killed before the artifact was committ
       .filter((line) => line && !line.includes(first.key))
       .join('\n');
     await writeFile(join(dir, AUDIT_FILE), `${log}\n`);
+    const from = f.log.length;
     const again = await runGate(command, f.deps({ auditDir: dir }));
     expect(again).toMatchObject({
       success: true,
@@ -258,10 +286,97 @@ describe('a run whose audit row was lost (killed before the artifact was committ
       url: first.url,
     });
     expect(await snapshot(f.admin)).toEqual(s1);
+    // Only the branch creates go first, and Gitea refuses them: one request that changes nothing.
+    const sent = writesSince(f, from);
+    if (WRITE_FIRST.includes(op)) expect(sent.length).toBe(1);
+    else expect(sent).toEqual([]);
   });
 });
 
-describe('three concurrent runs, each with an audit log that does not know the command (writing first), leave one effect', () => {
+describe('a replay on a fresh runner after another command in the same directory (an audit log, no artifact) writes nothing', () => {
+  let f: Fixture;
+  beforeAll(async () => {
+    f = await startFixture();
+  }, 30_000);
+  afterAll(async () => f.close());
+
+  test.each([...WRITE_FIRST, 'create_issue', 'add_comment'] as OpName[])('%s', async (op) => {
+    const command = sampleCommands(`fresh-${op}`)[op];
+    const first = await runGate(command, f.deps({ auditDir: await mkdtemp(join(f.auditDir, 'a-')) }));
+    expect(first.success, first.message).toBe(true);
+    const dir = await mkdtemp(join(f.auditDir, 'b-'));
+    expect(
+      (await runGate(sampleCommands(`other-${op}`).assign_issue, f.deps({ auditDir: dir }))).success,
+    ).toBe(true);
+    const from = f.log.length;
+    const again = await runGate(command, f.deps({ auditDir: dir }));
+    expect(again).toMatchObject({ success: true, prior_execution: true, number: first.number });
+    expect(writesSince(f, from)).toEqual([]);
+  });
+});
+
+describe('the artifact at hand without the first run: the same request with another payload is refused, Gitea unchanged', () => {
+  let f: Fixture;
+  beforeAll(async () => {
+    f = await startFixture();
+  }, 30_000);
+  afterAll(async () => f.close());
+
+  test.each(['create_issue', 'add_comment', 'propose_rfc'] as OpName[])('%s', async (op) => {
+    const command = sampleCommands(`slot-${op}`)[op];
+    const first = await runGate(command, f.deps({ auditDir: await mkdtemp(join(f.auditDir, 'a-')) }));
+    expect(first.success, first.message).toBe(true);
+    const s1 = await snapshot(f.admin);
+    const changed = {
+      ...command,
+      payload:
+        op === 'propose_rfc'
+          ? { ...command.payload, title: 'Changed' }
+          : { ...command.payload, body: 'Changed.' },
+    };
+    const from = f.log.length;
+    const ack = await runGate(changed, f.deps({ auditDir: await unrecordedDir(f, 'slot') }));
+    expect(ack.success).toBe(false);
+    expect(ack.message).toMatch(/another payload/);
+    expect(await snapshot(f.admin)).toEqual(s1);
+    // create_issue and add_comment probe before their claim; propose_rfc's create is refused (422).
+    expect(writesSince(f, from).length).toBe(op === 'propose_rfc' ? 1 : 0);
+  });
+});
+
+describe('a create sent first whose refusal is lost: the answer does not claim this call made the effect', () => {
+  let f: Fixture;
+  beforeAll(async () => {
+    f = await startFixture();
+  }, 30_000);
+  afterAll(async () => f.close());
+
+  const ROUTE: Partial<Record<OpName, string>> = {
+    propose_rfc: '/repos/{owner}/{repo}/contents',
+    open_metadata_pr: '/repos/{owner}/{repo}/contents',
+    start_edit_branch: '/repos/{owner}/{repo}/branches',
+  };
+  test.each(Object.keys(ROUTE).map((op) => [op as OpName]))('%s', async (op) => {
+    const command = sampleCommands(`refusal-lost-${op}`)[op];
+    const first = await runGate(command, f.deps({ auditDir: await mkdtemp(join(f.auditDir, 'a-')) }));
+    expect(first.success, first.message).toBe(true);
+    const s1 = await snapshot(f.admin);
+    const dir = await unrecordedDir(f, 'refusal');
+    const remove = f.sim.faults.add({ method: 'POST', route: ROUTE[op]!, dropResponse: true, times: 1 });
+    let again: Awaited<ReturnType<typeof runGate>>;
+    try {
+      again = await runGate(command, f.deps({ auditDir: dir }));
+    } finally {
+      remove();
+    }
+    expect(await snapshot(f.admin)).toEqual(s1);
+    expect(again).toMatchObject({ success: true, number: first.number, url: first.url });
+    expect(again.message).not.toMatch(/made by this call's earlier write/);
+    expect(again.message).toMatch(/made by that create, or by an earlier run/);
+  });
+});
+
+describe('three concurrent runs, each with the artifact and a log that does not know the command (writing first), leave one effect', () => {
   let f: Fixture;
   beforeAll(async () => {
     f = await startFixture();
@@ -270,13 +385,12 @@ describe('three concurrent runs, each with an audit log that does not know the c
 
   test.each(OP_NAMES.map((op) => [op]))('%s', async (op) => {
     const command = sampleCommands('concurrent-unrecorded')[op];
+    const dirs = await Promise.all([1, 2, 3].map((n) => unrecordedDir(f, `u${n}`)));
     const s0 = counts(await snapshot(f.admin));
     const remove = f.sim.faults.add({ method: 'GET', latencyMs: 15 });
     let acks: Awaited<ReturnType<typeof runGate>>[];
     try {
-      acks = await Promise.all(
-        [1, 2, 3].map(async (n) => runGate(command, f.deps({ auditDir: await unrecordedDir(f, `u${n}`) }))),
-      );
+      acks = await Promise.all(dirs.map((auditDir) => runGate(command, f.deps({ auditDir }))));
     } finally {
       remove();
     }
