@@ -677,9 +677,11 @@ export class OpContext {
       try {
         got = await this.createBranch(repo, lock, { claim: true });
       } catch (e) {
-        // The claim's own response was lost: it exists now, and only a run of this same command
-        // could have made it, so taking it over is what a retry would do anyway.
-        if (e instanceof OutcomeUnknownError || e instanceof GiteaTimeoutError) got = 'created';
+        // The claim's own response was lost: the claim exists now, made by this call or by a twin
+        // running the same command, which a 409 would have told apart. Waiting as for a taken claim
+        // is right either way: a twin's effect shows up or its claim goes; our own claim is taken
+        // over after `lockWaitMs`, as one left by a killed process.
+        if (e instanceof OutcomeUnknownError || e instanceof GiteaTimeoutError) got = 'exists';
         // 404: an empty repo has no branch to cut a claim from; the write runs unguarded.
         else if (isStatus(e, 404)) got = 'unavailable';
         else throw e;

@@ -410,4 +410,73 @@ describe('claim branches', () => {
     });
     expect(branches.map((b) => b.name).filter((n) => n.startsWith('rfc-actions/'))).toEqual([]);
   });
+
+  test("a claim create whose answer is lost waits as for a twin's claim, and the twin's effect is found", async () => {
+    const cmd = sampleCommands('lost-claim').create_issue;
+    const key = commandKey(cmd);
+    // The twin holds the claim; our create is answered 409, and that answer is lost.
+    await f.admin.request('POST', '/repos/{owner}/{repo}/branches', {
+      path: { owner: 'rfcs', repo: 'meta' },
+      body: { new_branch_name: `rfc-actions/claim/${key}` },
+    });
+    const remove = f.sim.faults.add({
+      method: 'POST',
+      route: '/repos/{owner}/{repo}/branches',
+      dropResponse: true,
+      times: 1,
+    });
+    const before = (
+      await f.admin.paginate('/repos/{owner}/{repo}/issues', {
+        path: { owner: 'rfcs', repo: 'meta' },
+        query: { state: 'all', type: 'issues' },
+      })
+    ).length;
+    let polls = 0;
+    let ack: Awaited<ReturnType<typeof runGate>>;
+    try {
+      ack = await runGate(cmd, {
+        ...f.deps({ auditDir: await freshAudit(), config: { lockWaitMs: 1000, lockPollMs: 10 } }),
+        sleep: async () => {
+          // While this run waits, the twin writes its issue (with the same key) and releases.
+          if (++polls === 2) {
+            const twin = await runGate(
+              cmd,
+              f.deps({ auditDir: await freshAudit(), config: { lockWaitMs: 0 } }),
+            );
+            expect(twin.success).toBe(true);
+          }
+        },
+      });
+    } finally {
+      remove();
+    }
+    expect(ack).toMatchObject({ success: true, prior_execution: true });
+    const after = await f.admin.paginate('/repos/{owner}/{repo}/issues', {
+      path: { owner: 'rfcs', repo: 'meta' },
+      query: { state: 'all', type: 'issues' },
+    });
+    expect(after.length).toBe(before + 1);
+  });
+});
+
+describe('start_edit_branch with a name that clashes with a branch path', () => {
+  test('is refused with the reason, and nothing is written', async () => {
+    await f.admin.request('POST', '/repos/{owner}/{repo}/branches', {
+      path: { owner: 'rfcs', repo: 'meta' },
+      body: { new_branch_name: 'edit/intro/zz/deeper' },
+    });
+    const cmd = { ...sampleCommands('clash').start_edit_branch, payload: { slug: 'intro', name: 'zz' } };
+    const ack = await runGate(cmd, f.deps({ auditDir: await freshAudit() }));
+    expect(ack.success).toBe(false);
+    expect(ack.message).toMatch(/cannot create branch "edit\/intro\/zz" .* clashes with an existing branch/);
+    const names = (
+      await f.admin.paginate<{ name: string }>('/repos/{owner}/{repo}/branches', {
+        path: { owner: 'rfcs', repo: 'meta' },
+      })
+    ).map((b) => b.name);
+    expect(names).not.toContain('edit/intro/zz');
+    await f.admin.request('DELETE', '/repos/{owner}/{repo}/branches/{branch}', {
+      path: { owner: 'rfcs', repo: 'meta', branch: 'edit/intro/zz/deeper' },
+    });
+  });
 });

@@ -218,6 +218,13 @@ export const startEditBranch = defineOp<{ slug: string; name?: string }>({
         // Branch creation answers 409 for an existing branch: an unrecorded command skips the probe.
         const head = ctx.writeFirst ? null : await ctx.branchHead(repo, branch);
         const made = head ? 'exists' : await ctx.createBranch(repo, branch);
+        // Gitea answers 409 also for a name that clashes with another branch's path (`edit/x` blocks
+        // `edit/x/y`, a git ref rule), so a 409 is only "exists" once the branch is seen.
+        if (made === 'exists' && !head && !(await ctx.branchHead(repo, branch))) {
+          throw new GateRefusedError(
+            `cannot create branch "${branch}" in "${repo}": its name clashes with an existing branch (field "name"); pick another name`,
+          );
+        }
         const url = ctx.webUrl(`${repo}/src/branch/${branch}`);
         return {
           url,

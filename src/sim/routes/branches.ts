@@ -96,6 +96,14 @@ export function register(core: SimCore): void {
       const gitDir = core.git.pathOf(repo.owner, repo.name);
       const refs = await core.git.listRefs(gitDir);
       if (refs.has(`refs/heads/${name}`)) throw new ApiError(409, 'The branch already exists.');
+      // Gitea refuses a name that is a path prefix of a branch, or has one as its prefix (git refs
+      // are files): ErrBranchNameConflict, 409 in CreateBranch (routers/api/v1/repo/branch.go).
+      for (const ref of refs.keys()) {
+        if (!ref.startsWith('refs/heads/')) continue;
+        const other = ref.slice('refs/heads/'.length);
+        if (name.startsWith(`${other}/`) || other.startsWith(`${name}/`))
+          throw new ApiError(409, 'The branch with the same name already exists.');
+      }
       const from = str(b, 'old_ref_name') ?? str(b, 'old_branch_name') ?? repo.defaultBranch;
       let source: string;
       try {
