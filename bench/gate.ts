@@ -215,6 +215,95 @@ async function measureOwn(): Promise<OwnMeasure[]> {
   return out;
 }
 
+/** Reads and listed items of create_issue and add_comment on a long history, without and with `requestedAt`. */
+interface HistoryMeasure {
+  op: 'create_issue' | 'add_comment';
+  history: string;
+  reads: [number, number];
+  listed: [number, number];
+}
+
+const OLD_ISSUES = 300;
+const OLD_COMMENTS = 300;
+
+/**
+ * A meta repo with 300 issues and a thread of 300 comments older than the request (a comment), then
+ * each operation from that comment: source `slash-command`, entries from the API, with the artifact.
+ */
+async function measureHistory(): Promise<HistoryMeasure[]> {
+  const f = await startFixture();
+  const quiet = new GiteaClient({ baseUrl: f.sim.url, token: f.sim.token });
+  const path = { owner: 'rfcs', repo: 'meta' };
+  try {
+    f.sim.core.clock.useFixed('2026-05-01T00:00:00Z', 1000);
+    for (let i = 0; i < OLD_ISSUES; i++)
+      await quiet.request('POST', '/repos/{owner}/{repo}/issues', {
+        path,
+        body: { title: `Old issue ${i}`, body: `Old ${i}.` },
+      });
+    const thread = (
+      await quiet.request<{ number: number }>('POST', '/repos/{owner}/{repo}/issues', {
+        path,
+        body: { title: 'A long thread', body: 'Talk.' },
+      })
+    ).data.number;
+    for (let i = 0; i < OLD_COMMENTS; i++)
+      await quiet.request('POST', '/repos/{owner}/{repo}/issues/{index}/comments', {
+        path: { ...path, index: thread },
+        body: { body: `Reply ${i}.` },
+      });
+    f.sim.core.clock.useFixed('2026-06-01T00:00:00Z', 1000);
+    const requestedAt = (
+      await quiet.request<{ created_at: string }>('POST', '/repos/{owner}/{repo}/issues/{index}/comments', {
+        path: { ...path, index: thread },
+        body: { body: '/rfc help' },
+      })
+    ).data.created_at;
+    f.sim.core.clock.useReal();
+    await reconcile({ out: f.auditDir, metaRepo: META, full: true, sqlite: false }, { client: quiet });
+    const out: HistoryMeasure[] = [];
+    for (const op of ['create_issue', 'add_comment'] as const) {
+      const m: HistoryMeasure = {
+        op,
+        history: op === 'create_issue' ? `${OLD_ISSUES + 3} issues` : `${OLD_COMMENTS + 1} comments`,
+        reads: [0, 0],
+        listed: [0, 0],
+      };
+      for (const [i, at] of [undefined, requestedAt].entries()) {
+        let listed = 0;
+        const counting = (async (input: RequestInfo | URL, init?: RequestInit) => {
+          const res = await fetch(input, init);
+          if ((init?.method ?? 'GET') === 'GET') {
+            const body = (await res.clone().json()) as unknown;
+            if (Array.isArray(body)) listed += body.length;
+          }
+          return res;
+        }) as typeof fetch;
+        const gitea = new GiteaClient({ baseUrl: f.sim.url, token: f.sim.token, fetch: counting });
+        const command = {
+          op,
+          repo: META,
+          payload:
+            op === 'create_issue'
+              ? { title: `Asked ${i}`, body: 'From a comment.' }
+              : { number: thread, body: `Reply ${i}.` },
+          actor: 'alice',
+          source: 'slash-command',
+          request: `comment:history:${i}`,
+        };
+        const ack = await runGate(command, { ...f.deps(), gitea, ...(at ? { requestedAt: at } : {}) });
+        if (!ack.success) throw new Error(`bench: ${op} on a long history failed: ${ack.message}`);
+        m.reads[i] = gitea.stats().total - writesOf(gitea.stats());
+        m.listed[i] = listed;
+      }
+      out.push(m);
+    }
+    return out;
+  } finally {
+    await f.close();
+  }
+}
+
 const label = (c: Config) =>
   `${c.mode === 'api' ? 'API' : 'checkout'}, ${c.source === 'cli' ? 'cli' : 'comment'}${c.artifact ? '' : ', no artifact'}`;
 
@@ -225,6 +314,7 @@ export async function main(argv: string[]): Promise<void> {
   const results: Record<OpName, Measure>[] = [];
   for (const c of CONFIGS) results.push(await measureAll(c));
   const own = await measureOwn();
+  const history = await measureHistory();
   const [api, checkout] = results as [Record<OpName, Measure>, Record<OpName, Measure>];
   const sameWrites = OP_NAMES.every((op) =>
     results.every(
@@ -293,6 +383,17 @@ export async function main(argv: string[]): Promise<void> {
     '',
     'A body without a trailer, or one naming its own opener, never asks; nor does an actor who neither opened the object',
     'nor is named by its trailer, until a denial names the author; see `test/gate/author.test.ts`.',
+    '',
+    'The fixture above is small. On a long history the probes of create_issue (every issue of the repo, 50 a page) and',
+    "add_comment (the thread's comments, one unpaged answer) grow with it, unless the gate knows when the request was",
+    "made (`GateDeps.requestedAt`; the action gives a slash command's `created_at`, the CLI `--requested-at`): a run of",
+    'the request cannot be older, so the probes ask Gitea only for what changed since (`since`). From a comment, API, with the artifact:',
+    '',
+    '| operation | history before the request | reads, no request time | reads, `requestedAt` | items listed, no request time | items listed, `requestedAt` |',
+    '| --- | --- | ---: | ---: | ---: | ---: |',
+    ...history.map(
+      (m) => `| ${m.op} | ${m.history} | ${m.reads[0]} | ${m.reads[1]} | ${m.listed[0]} | ${m.listed[1]} |`,
+    ),
     '',
     '### Notes: the reads that remain over the target, and why each is needed',
     '',

@@ -26,6 +26,8 @@ export interface CommentContext {
   commentId: number;
   commentBody: string;
   author: string;
+  /** the comment's created_at (RFC 3339, Gitea's clock), when the payload has one */
+  createdAt?: string | null;
 }
 
 /** One planned step for one `/rfc` line: a gate command, or only a reply. */

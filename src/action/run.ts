@@ -9,7 +9,7 @@ import { commitArtifact } from '../cache/commit.ts';
 import type { Artifact, ProblemRecord } from '../cache/model.ts';
 import { reconcile } from '../cache/reconcile.ts';
 import { refresh } from '../cache/refresh.ts';
-import { type Ack, type Command, runGate } from '../gate/index.ts';
+import { type Ack, type Command, requestTime, runGate } from '../gate/index.ts';
 import { GiteaClient } from '../gitea/client.ts';
 import { buildSite } from '../site/build.ts';
 import { type CommentContext, runComment } from './bot.ts';
@@ -254,7 +254,7 @@ export async function runEvent(options: ActionOptions, deps: ActionDeps): Promis
 interface IssueCommentPayload {
   action?: string;
   issue?: { number: number; title: string; body: string | null; pull_request?: unknown | null };
-  comment?: { id: number; body: string; user: { login: string } };
+  comment?: { id: number; body: string; user: { login: string }; created_at?: string };
   is_pull?: boolean;
 }
 
@@ -263,6 +263,8 @@ export async function runGateCommand(options: ActionOptions, deps: ActionDeps): 
   await pullArtifact(options, deps);
   const auditDir = inWorkspace(options, options.artifactDir);
   const acks: Ack[] = [];
+  // The comment's created_at, by Gitea's clock: nothing a run of its commands made is older.
+  let requestedAt: string | undefined;
   // With a bot token the gate writes as the bot: its login, once read here, spares the gate a GET /user.
   let bot: Promise<string | undefined> | undefined;
   const knownBot = () => {
@@ -277,6 +279,7 @@ export async function runGateCommand(options: ActionOptions, deps: ActionDeps): 
       clock: deps.clock,
       auditDir,
       ...(writer ? { botLogin: writer } : {}),
+      ...(requestedAt ? { requestedAt } : {}),
     });
     acks.push(ack);
     const what = `${command.op}${ack.number ? ` #${ack.number}` : ''}: ${ack.message}`;
@@ -297,6 +300,7 @@ export async function runGateCommand(options: ActionOptions, deps: ActionDeps): 
     } else {
       const ctx = await commentContext(options, deps, knownBot);
       if (ctx) {
+        requestedAt = ctx.createdAt ?? undefined;
         const lines = await runComment(ctx, { gate });
         deps.report.count('commands', lines.length);
       }
@@ -362,7 +366,18 @@ async function commentContext(
     commentId: comment.id,
     commentBody: comment.body,
     author: comment.user.login,
+    createdAt: validTime(comment.created_at),
   };
+}
+
+/** An event time the gate can bound its probes with, or null (a payload without one costs reads, never a failure). */
+function validTime(raw: string | undefined): string | null {
+  if (typeof raw !== 'string') return null;
+  try {
+    return requestTime(raw);
+  } catch {
+    return null;
+  }
 }
 
 const COMMANDS: Record<ActionCommand, ((o: ActionOptions, d: ActionDeps) => Promise<unknown>) | null> = {

@@ -1,6 +1,6 @@
 /** `rfc-actions gate <op> --input JSON --as LOGIN --request ID [--json]`: one bot operation through the gate. */
 import { checkoutEntries } from '../gate/entries.ts';
-import { GateInputError, isOpName, OP_NAMES, opsUsage, runGate } from '../gate/index.ts';
+import { GateInputError, isOpName, OP_NAMES, opsUsage, requestTime, runGate } from '../gate/index.ts';
 import { cacheRefresher } from '../gate/refresh.ts';
 import { GiteaClient } from '../gitea/client.ts';
 import {
@@ -21,6 +21,10 @@ options:
   --input JSON      the operation's fields as a JSON object (see below)
   --as LOGIN        the person the bot acts for
   --request ID      what asked for the write: a comment id, an issue id, or run id plus attempt
+  --requested-at TIME
+                    when the request was made, by Gitea's clock (RFC 3339, e.g. the comment's
+                    created_at): the probes of create_issue, add_comment and withdraw_branch_pr
+                    then list only what changed since. Never give a later time: it hides earlier runs
   --source NAME     the kind of caller (default: cli)
   --bot-token TOKEN a bot user's token; graduate_rfc creates the RFC repo with it (env GATE_BOT_TOKEN)
   --out DIR         the artifact directory holding audit.jsonl (default: cache-artifacts)
@@ -40,6 +44,7 @@ const OPTIONS = {
   input: { type: 'string' },
   as: { type: 'string' },
   request: { type: 'string' },
+  'requested-at': { type: 'string' },
   source: { type: 'string', default: 'cli' },
   'bot-token': { type: 'string' },
   out: { type: 'string', default: 'cache-artifacts' },
@@ -65,6 +70,12 @@ export async function main(argv: string[]): Promise<number> {
   if (values.input === undefined) throw new CliUsageError('missing "--input JSON"', text);
   if (!values.as) throw new CliUsageError('missing "--as LOGIN"', text);
   if (!values.request) throw new CliUsageError('missing "--request ID"', text);
+  let requestedAt: string | null;
+  try {
+    requestedAt = requestTime(values['requested-at'], '--requested-at');
+  } catch (e) {
+    throw new CliUsageError((e as Error).message, text);
+  }
   let payload: unknown;
   try {
     payload = JSON.parse(values.input);
@@ -106,6 +117,7 @@ export async function main(argv: string[]): Promise<number> {
         auditDir: values.out,
         ...(afterWrite ? { afterWrite } : {}),
         ...(entries ? { entries } : {}),
+        ...(requestedAt ? { requestedAt } : {}),
       },
     );
   } catch (e) {

@@ -146,6 +146,8 @@ export interface OpContextOptions {
   entries: EntrySource | null;
   /** the cache artifact's directory (`GateDeps.auditDir`) */
   cacheDir: string;
+  /** `GateDeps.requestedAt`, checked: the `since` of the probes that list issues or comments */
+  since: string | null;
 }
 
 /** The context of one operation attempt. */
@@ -170,6 +172,7 @@ export class OpContext {
   readonly sleep: (ms: number) => Promise<void>;
   readonly entries: EntrySource | null;
   private readonly cacheDir: string;
+  private readonly since: string | null;
 
   constructor(o: OpContextOptions) {
     this.gitea = o.gitea;
@@ -182,6 +185,7 @@ export class OpContext {
     this.sleep = o.sleep;
     this.entries = o.entries;
     this.cacheDir = o.cacheDir;
+    this.since = o.since;
     this.metaRepo = o.config.metaRepo ?? o.command.repo;
     this.meta = splitRepo(this.metaRepo);
   }
@@ -271,11 +275,13 @@ export class OpContext {
 
   // ---- probes ----
 
-  /** Every issue (or PR) of `repo` in every state, all pages. */
+  /** Every issue (or PR) of `repo` in every state, all pages (updated since the request, when known). */
   async listIssues(repo: string, type: 'issues' | 'pulls'): Promise<GiteaIssue[]> {
     return this.gitea.paginate<GiteaIssue>('/repos/{owner}/{repo}/issues', {
       path: splitRepo(repo),
-      query: { state: 'all', type },
+      // Gitea: `updated_unix >= since` (models/issues/issue_search.go); an issue made by a run of
+      // this request was created, so updated, at or after the request.
+      query: { state: 'all', type, ...(this.since ? { since: this.since } : {}) },
     });
   }
 
@@ -291,12 +297,20 @@ export class OpContext {
 
   /** The first comment on `repo#number` whose body carries our key. */
   async findMarkedComment(repo: string, number: number): Promise<GiteaComment | null> {
-    const comments = await this.gitea.paginate<GiteaComment>(
-      '/repos/{owner}/{repo}/issues/{index}/comments',
-      {
-        path: { ...splitRepo(repo), index: number },
-      },
-    );
+    // Not paged: Gitea's issueGetComments takes no page or limit and answers every comment
+    // (routers/api/v1/repo/issue_comment.go ListIssueComments), so one request reads the thread.
+    const comments =
+      (
+        await this.gitea.request<GiteaComment[] | null>(
+          'GET',
+          '/repos/{owner}/{repo}/issues/{index}/comments',
+          {
+            path: { ...splitRepo(repo), index: number },
+            // Gitea: `comment.updated_unix >= since` (issues_model.FindCommentsOptions.ToConds).
+            ...(this.since ? { query: { since: this.since } } : {}),
+          },
+        )
+      ).data ?? [];
     let found: GiteaComment | null = null;
     for (const c of comments) {
       if (this.ownsAny(parseKeyMarkers(c.body ?? ''), `a comment on ${repo}#${number}`) && found === null)

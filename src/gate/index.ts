@@ -13,7 +13,7 @@ export { checkoutEntries } from './entries.ts';
 export { canonicalJson, commandKey, slotOf } from './key.ts';
 export { describeOps, OPS, opsUsage, payloadProblems, validateCommand } from './registry.ts';
 export type { FieldSpec, FieldType } from './registry-types.ts';
-export { DEFAULT_GATE_CONFIG, DEFAULT_SOURCE_PROOF, runGate } from './run.ts';
+export { DEFAULT_GATE_CONFIG, DEFAULT_SOURCE_PROOF, requestTime, runGate } from './run.ts';
 export {
   type Ack,
   type AfterWrite,

@@ -12,6 +12,7 @@ import {
   type GateConfig,
   GateDeniedError,
   type GateDeps,
+  GateInputError,
   GateRefusedError,
 } from './types.ts';
 
@@ -90,6 +91,7 @@ export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
     executed_at: null,
   });
 
+  const since = requestTime(deps.requestedAt);
   const rows = await readAudit(deps.auditDir);
   const conflict = auditSlotConflict(rows, key);
   if (conflict) {
@@ -150,6 +152,7 @@ export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
       sleep,
       entries: deps.entries ?? null,
       cacheDir: deps.auditDir,
+      since,
     });
     // A conclusion drawn from the entry source without a sha-guarded write confirming it (a denial,
     // a refusal, "nothing to write") is drawn again from the API: the checkout may be stale.
@@ -245,4 +248,22 @@ export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
     }
   }
   return refreshAfter(result);
+}
+
+/**
+ * `GateDeps.requestedAt` as Gitea's `since` wants it (RFC 3339, whole seconds: Gitea compares unix
+ * seconds); `name` is what errors call the value.
+ */
+export function requestTime(raw: string | undefined, name = 'requestedAt'): string | null {
+  if (raw === undefined) return null;
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.test(raw)
+    ? Date.parse(raw)
+    : Number.NaN;
+  if (Number.isNaN(ms))
+    throw new GateInputError(
+      `"${name}" must be an RFC 3339 date-time such as "2026-01-05T10:00:00Z" (Gitea's created_at of the request), got "${raw}"`,
+      null,
+    );
+  // Truncated to the second, never rounded up: a later bound could hide a run made in that second.
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }

@@ -136,6 +136,14 @@ export interface GateDeps {
    * only when a trailer names someone other than the issue's or PR's Gitea author
    */
   botLogin?: string;
+  /**
+   * when the request was made, by Gitea's clock (RFC 3339; the comment's `created_at` for a slash
+   * command). Nothing a run of the request made can be older, so the probes that list issues or
+   * comments ask only for those updated since (Gitea's `since`): create_issue, add_comment and
+   * withdraw_branch_pr then read one page however long the repo's or thread's history. A time later
+   * than the request would hide its earlier runs: give it only from Gitea's own record
+   */
+  requestedAt?: string;
 }
 
 /** The command is malformed (unknown op, missing or wrong field); nothing was written. */

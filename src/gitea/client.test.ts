@@ -264,8 +264,26 @@ describe('paginate', () => {
   });
 
   it('stops after maxPages', async () => {
-    const { client } = await setup((_r, res) => sendJson(res, 200, [{ id: 1 }]));
+    const { client } = await setup((r, res) =>
+      sendJson(res, 200, [{ id: Number(new URL(r.url, 'http://x').searchParams.get('page')) }]),
+    );
     await expect(client.paginate('/user/repos', { limit: 1, maxPages: 3 })).rejects.toThrow(/past 3 pages/);
+  });
+
+  // Gitea's issueGetComments takes no page or limit: every page is the whole list.
+  it.each([
+    [3, ['1']],
+    [50, ['1', '2']],
+    [51, ['1']],
+    [120, ['1']],
+  ])('reads a route that is not paged once: %i items -> pages %j, no duplicates', async (count, expected) => {
+    const all = Array.from({ length: count }, (_, i) => ({ id: i + 1 }));
+    const { server, client } = await setup((_r, res) => sendJson(res, 200, all));
+    const items = await client.paginate<{ id: number }>('/repos/{owner}/{repo}/issues/{index}/comments', {
+      path: { owner: 'o', repo: 'r', index: 1 },
+    });
+    expect(items).toEqual(all);
+    expect(pages(server)).toEqual(expected);
   });
 });
 

@@ -129,6 +129,8 @@ export interface RequestLogEntry {
   method: string;
   route: string;
   status: number;
+  /** the request's query string (`?since=...`), when it had one */
+  query?: string;
 }
 
 interface Auth {
@@ -236,6 +238,8 @@ export type GitHttpHandler = (
 export class SimServer {
   readonly server: Server;
   readonly log: RequestLogEntry[] = [];
+  /** each API request's query string, for its log entry */
+  private readonly queries = new WeakMap<ServerResponse, string>();
   private readonly sockets = new Set<Socket>();
   private readonly held = new Set<Socket>();
 
@@ -281,6 +285,7 @@ export class SimServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim.invalid');
+    if (url.search) this.queries.set(res, url.search);
     const method = (req.method ?? 'GET').toUpperCase();
     const path = url.pathname;
 
@@ -356,7 +361,7 @@ export class SimServer {
       else reply = { status: 500, body: errorBody(this.core, (e as Error).message) };
     }
     if (fault?.dropResponse) {
-      this.log.push({ method, route, status: 0 });
+      this.log.push(this.entry(res, method, route, 0));
       req.socket.destroy();
       return;
     }
@@ -375,7 +380,7 @@ export class SimServer {
     if (fault.timeout) {
       const socket = req.socket;
       this.held.add(socket);
-      this.log.push({ method, route, status: 0 });
+      this.log.push(this.entry(res, method, route, 0));
       const holdMs = typeof fault.timeout === 'number' ? fault.timeout : 60_000;
       const timer = setTimeout(() => socket.destroy(), holdMs);
       socket.once('close', () => clearTimeout(timer));
@@ -395,8 +400,13 @@ export class SimServer {
     return false;
   }
 
+  private entry(res: ServerResponse, method: string, route: string, status: number): RequestLogEntry {
+    const query = this.queries.get(res);
+    return query ? { method, route, status, query } : { method, route, status };
+  }
+
   private send(res: ServerResponse, method: string, route: string, reply: Reply): void {
-    this.log.push({ method, route, status: reply.status });
+    this.log.push(this.entry(res, method, route, reply.status));
     const headers: Record<string, string> = { ...reply.headers };
     let payload: Buffer | string = '';
     if (reply.body instanceof Buffer || typeof reply.body === 'string') {

@@ -136,7 +136,16 @@ describe('runner contract on the simulator', () => {
       runStep(
         step({ command: 'gate' }, { eventName: 'issue_comment', event: recorded.payload, actor: 'alice' }),
       );
+    const logged = sim.requests().length;
     const first = await gate();
+    // The reply's probe lists only the comments since the one that asked (its created_at).
+    const createdAt = (recorded.payload as { comment: { created_at: string } }).comment.created_at;
+    const probes = sim
+      .requests()
+      .slice(logged)
+      .filter((e) => e.method === 'GET' && e.route === '/repos/{owner}/{repo}/issues/{index}/comments');
+    expect(probes.length).toBeGreaterThan(0);
+    for (const p of probes) expect(new URLSearchParams(p.query).get('since')).toBe(createdAt);
     expect(first.commands.filter((c) => c.command === 'error')).toEqual([]);
     expect(first.exitCode).toBe(0);
     const ack = JSON.parse(first.outputs.ack!) as {

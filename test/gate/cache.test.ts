@@ -160,7 +160,7 @@ describe('withdraw_branch_pr with the cache artifact', () => {
     expect(ack).toMatchObject({ success: true, prior_execution: false, number: 1 });
     expect(gets(f.log)).toEqual([
       '/api/v1/repos/rfcs/rfc-0001/pulls/1',
-      '/api/v1/repos/rfcs/rfc-0001/issues/1/comments?page=1&limit=50',
+      '/api/v1/repos/rfcs/rfc-0001/issues/1/comments',
     ]);
   });
 
@@ -172,7 +172,7 @@ describe('withdraw_branch_pr with the cache artifact', () => {
     expect(ack).toMatchObject({ success: true, number: 1 });
     expect(gets(f.log)).toEqual([
       '/api/v1/repos/rfcs/meta/pulls/1',
-      '/api/v1/repos/rfcs/meta/issues/1/comments?page=1&limit=50',
+      '/api/v1/repos/rfcs/meta/issues/1/comments',
     ]);
   });
 

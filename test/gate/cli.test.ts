@@ -37,6 +37,10 @@ describe('usage errors', () => {
     [['create_issue', '--input', '{"title":"t"}', ...base], /field "body" is required/],
     [['create_issue', '--input', '{"title":"t","body":"b"}', '--request', 'r1'], /missing "--as LOGIN"/],
     [
+      ['create_issue', '--input', '{"title":"t","body":"b"}', ...base, '--requested-at', 'yesterday'],
+      /"--requested-at" must be an RFC 3339 date-time/,
+    ],
+    [
       ['create_issue', '--input', '{"title":"t","body":"b"}', ...base, '--workspace', '/nonexistent/ws'],
       /"--workspace" "\/nonexistent\/ws" is not a git checkout of "rfcs\/meta"/,
     ],
