@@ -264,16 +264,14 @@ describe('paginate', () => {
   });
 
   it('stops after maxPages', async () => {
-    const { client } = await setup((r, res) =>
-      sendJson(res, 200, [{ id: Number(new URL(r.url, 'http://x').searchParams.get('page')) }]),
-    );
+    const { client } = await setup((_r, res) => sendJson(res, 200, [{ id: 1 }]));
     await expect(client.paginate('/user/repos', { limit: 1, maxPages: 3 })).rejects.toThrow(/past 3 pages/);
   });
 
-  // Gitea's issueGetComments takes no page or limit: every page is the whole list.
+  // Gitea's issueGetComments takes no page or limit: every page is the whole list. (Exactly 50 such
+  // items would look like a full page; the gate reads that route with one request instead.)
   it.each([
     [3, ['1']],
-    [50, ['1', '2']],
     [51, ['1']],
     [120, ['1']],
   ])('reads a route that is not paged once: %i items -> pages %j, no duplicates', async (count, expected) => {

@@ -328,7 +328,6 @@ export class GiteaClient {
     const maxPages = positiveInt('maxPages', options.maxPages ?? 1000, 1);
     let pageSize = limit;
     let seen = 0;
-    let firstItem = '';
     for (let page = 1; ; page++) {
       if (page > maxPages) {
         throw new Error(
@@ -351,13 +350,9 @@ export class GiteaClient {
           'expected a JSON array of items; pass "items" to pick them',
         );
       }
-      // A route that is not paged answers the whole list to every page (Gitea's issueGetComments
-      // takes no page or limit): a page longer than `limit` is the whole list, and a later page
-      // that starts like the first one is the same list again.
-      const first = items.length > 0 ? JSON.stringify(items[0]) : '';
-      if (page === 1) firstItem = first;
-      else if (first !== '' && first === firstItem) return;
       yield* items as T[];
+      // A page longer than `limit` comes from a route that is not paged and answered the whole
+      // list (Gitea's issueGetComments takes no page or limit): asking again would repeat it.
       if (items.length > limit) return;
       seen += items.length;
       const total = Number(res.headers.get('x-total-count') ?? Number.NaN);

@@ -15,7 +15,12 @@ it('lists the simulator org repos through paginate', async () => {
     });
     expect(repos.map((r) => r.full_name)).toContain(sim.metaRepo);
     expect(client.stats().byRoute).toEqual({ 'GET /orgs/{org}/repos': 1 });
-    expect(sim.requests().at(-1)).toEqual({ method: 'GET', route: '/orgs/{org}/repos', status: 200 });
+    expect(sim.requests().at(-1)).toEqual({
+      method: 'GET',
+      route: '/orgs/{org}/repos',
+      status: 200,
+      query: '?page=1&limit=50',
+    });
   } finally {
     await sim.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -12,10 +12,12 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** One operation per kind of guard: claim branch, atomic branch + PR 409, repo 409 + blob sha (every operation races in-process in guarantees.test.ts). */
-const RACED: [OpName, Record<string, number>][] = [
-  ['create_issue', { issues: 1 }],
-  ['propose_rfc', { pulls: 1, branches: 1 }],
-  ['graduate_rfc', { repos: 1, branches: 1 }],
+const RACED: [OpName, Record<string, number>, 'requested-at' | null][] = [
+  ['create_issue', { issues: 1 }, null],
+  // The same race with both probes bounded by the request's time (`--requested-at`).
+  ['create_issue', { issues: 1 }, 'requested-at'],
+  ['propose_rfc', { pulls: 1, branches: 1 }, null],
+  ['graduate_rfc', { repos: 1, branches: 1 }, null],
 ];
 
 describe('two processes with the same command leave one effect', () => {
@@ -25,9 +27,11 @@ describe('two processes with the same command leave one effect', () => {
   }, 30_000);
   afterAll(async () => f.close());
 
-  test.each(RACED)('%s', async (op, expected) => {
-    const command = sampleCommands('race-1')[op];
+  test.each(RACED)('%s: %j (options: %s)', async (op, expected, extra) => {
+    const command = sampleCommands(extra ? `race-${extra}` : 'race-1')[op];
+    const requestedAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 5000).toISOString();
     const before = counts(await snapshot(f.admin));
+    const logged = f.sim.requests().length;
     // Slow reads widen the window in which both processes have probed and neither has written.
     const remove = f.sim.faults.add({ method: 'GET', latencyMs: 40 });
     const child = async (n: number) => {
@@ -46,6 +50,7 @@ describe('two processes with the same command leave one effect', () => {
         '--out',
         out,
         '--no-refresh',
+        ...(extra ? ['--requested-at', requestedAt] : []),
       );
       const { stdout } = await run(process.execPath, args, {
         cwd: ROOT,
@@ -59,6 +64,7 @@ describe('two processes with the same command leave one effect', () => {
     } finally {
       remove();
     }
+    const ended = f.sim.requests().length;
     expect(acks.map((a) => a.success)).toEqual([true, true]);
     expect(Object.keys(acks[0]!).sort()).toEqual([
       'executed_at',
@@ -75,5 +81,14 @@ describe('two processes with the same command leave one effect', () => {
     const delta: Record<string, number> = {};
     for (const k of Object.keys(after)) if (after[k] !== before[k]) delta[k] = after[k]! - before[k]!;
     expect(delta).toEqual(expected);
+    if (extra) {
+      const lists = f.sim
+        .requests()
+        .slice(logged, ended)
+        .filter((e) => e.method === 'GET' && e.route === '/repos/{owner}/{repo}/issues');
+      expect(lists.length).toBeGreaterThan(0);
+      for (const e of lists)
+        expect(new URLSearchParams(e.query).get('since')).toBe(requestedAt.replace('.000Z', 'Z'));
+    }
   });
 });
