@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { reconcile } from '../../src/cache/reconcile.ts';
 import { type Entry, parseEntry, serializeEntry } from '../../src/entry/index.ts';
-import { type Command, runGate } from '../../src/gate/index.ts';
+import { type Command, DEFAULT_MATRIX, runGate } from '../../src/gate/index.ts';
 import { GiteaClient } from '../../src/gitea/client.ts';
 import {
   entry,
@@ -218,5 +218,107 @@ describe('withdraw_branch_pr with the cache artifact', () => {
     const ack = await gate(withdraw('carol', 'w-5'));
     expect(ack).toMatchObject({ success: true, number: 1 });
     expect(gets(f.log)).toContain(contents('rfcs/live.md'));
+  });
+});
+
+describe('create_issue and add_comment with the cache artifact', () => {
+  const writesOf = (log: Recorded[]) => log.filter((r) => r.method !== 'GET').map((r) => r.method);
+
+  test('an unrecorded request takes its claim first: the permission and the probe under the claim are all it reads', async () => {
+    const ack = await gate(sampleCommands('ci-1').create_issue);
+    expect(ack).toMatchObject({ success: true, prior_execution: false });
+    expect(gets(f.log).map((p) => p.split('?')[0])).toEqual([
+      '/api/v1/repos/rfcs/meta/collaborators/alice/permission',
+      '/api/v1/repos/rfcs/meta/issues',
+    ]);
+    // claim, issue, release
+    expect(writesOf(f.log)).toEqual(['POST', 'POST', 'DELETE']);
+  });
+
+  test('add_comment likewise reads the permission and the comments under the claim', async () => {
+    const ack = await gate(sampleCommands('ci-2').add_comment);
+    expect(ack).toMatchObject({ success: true, prior_execution: false });
+    expect(gets(f.log).map((p) => p.split('?')[0])).toEqual([
+      '/api/v1/repos/rfcs/meta/collaborators/alice/permission',
+      '/api/v1/repos/rfcs/meta/issues/2/comments',
+    ]);
+    expect(writesOf(f.log)).toEqual(['POST', 'POST', 'DELETE']);
+  });
+
+  test('a recorded request is answered from the audit log: no request at all', async () => {
+    const command = sampleCommands('ci-3').create_issue;
+    const first = await gate(command);
+    const again = await gate(command);
+    expect(again).toMatchObject({ success: true, prior_execution: true, number: first.number });
+    expect(f.log).toEqual([]);
+  });
+});
+
+describe('open_branch_pr with the cache artifact', () => {
+  const probe = '/api/v1/repos/rfcs/rfc-0001/pulls/main/work';
+  const permission = '/api/v1/repos/rfcs/rfc-0001/collaborators/alice/permission';
+  const pullsOf = async (repo: string) =>
+    (
+      await f.admin.request<{ number: number; head: { ref: string } }[]>(
+        'GET',
+        '/repos/{owner}/{repo}/pulls',
+        {
+          path: { owner: 'rfcs', repo },
+          query: { state: 'all' },
+        },
+      )
+    ).data;
+
+  test("an active row gives the RFC's repo: the permission there and the PR probe, no entry", async () => {
+    const ack = await gate(sampleCommands('b-1').open_branch_pr);
+    expect(ack).toMatchObject({
+      success: true,
+      prior_execution: false,
+      url: expect.stringContaining(RFC_REPO),
+    });
+    expect(gets(f.log)).toEqual([permission, probe]);
+    expect((await pullsOf('rfc-0001')).filter((p) => p.head.ref === 'work')).toHaveLength(1);
+  });
+
+  test('a row that is not active yet (graduated since the artifact was written): the entry is read and decides', async () => {
+    await editRow('live', { state: 'super-draft', repo: null });
+    const ack = await gate(sampleCommands('b-2').open_branch_pr);
+    expect(ack).toMatchObject({ success: true, url: expect.stringContaining(RFC_REPO) });
+    expect(gets(f.log)).toEqual([contents('rfcs/live.md'), permission, probe]);
+  });
+
+  test('no row: the entry is read', async () => {
+    await rm(join(f.auditDir, 'rfcs', 'live.json'));
+    const ack = await gate(sampleCommands('b-3').open_branch_pr);
+    expect(ack).toMatchObject({ success: true });
+    expect(gets(f.log)[0]).toBe(contents('rfcs/live.md'));
+  });
+
+  test('a row that is not active and an entry that is not either: refused, nothing written', async () => {
+    await putOnMain({ ...(await entryOnMain('live')), state: 'withdrawn' });
+    await editRow('live', { state: 'withdrawn' });
+    const ack = await gate(sampleCommands('b-4').open_branch_pr);
+    expect(ack).toMatchObject({ success: false });
+    expect(ack.message).toContain('it is "withdrawn"');
+    expect(f.log.filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+
+  test('a matrix that gives the cell to owners reads them fresh from the entry', async () => {
+    const command = { ...sampleCommands('b-5').open_branch_pr, actor: 'carol' };
+    f.log.length = 0;
+    const ack = await runGate(
+      command,
+      f.deps({ config: { ...f.deps().config, matrix: { ...DEFAULT_MATRIX, open_branch_pr: ['owner'] } } }),
+    );
+    expect(ack).toMatchObject({ success: true });
+    expect(gets(f.log)).toEqual([contents('rfcs/live.md'), probe]);
+  });
+
+  test('the documented limit: an active row of an RFC withdrawn since the last refresh still opens the PR', async () => {
+    // The PR create carries no entry sha, so a fresh read would only narrow this window, not close it.
+    await putOnMain({ ...(await entryOnMain('live')), state: 'withdrawn' });
+    const ack = await gate(sampleCommands('b-6').open_branch_pr);
+    expect(ack).toMatchObject({ success: true });
+    expect(gets(f.log)).toEqual([permission, probe]);
   });
 });

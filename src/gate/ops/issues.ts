@@ -78,6 +78,7 @@ export const createIssue = defineOp<{ title: string; body: string; labels?: stri
                 executedAt: null,
               };
             },
+            { probeFirst: !ctx.writeFirst },
           );
         },
       };
@@ -129,6 +130,7 @@ export const addComment = defineOp<{ number: number; body: string }>({
               throw e;
             }
           },
+          { probeFirst: !ctx.writeFirst },
         );
       },
     };

@@ -415,12 +415,20 @@ export const openBranchPr = defineOp<{
     body: { type: 'text', required: false, description: 'PR body (Markdown)' },
   },
   async plan(ctx, p) {
-    const stored = await ctx.requireEntry(p.slug);
-    requireState(stored, ['active'], 'open_branch_pr');
-    const repo = stored.entry.repo;
+    // The PR create carries no entry sha, so no read makes the "active" check atomic: a fresh
+    // entry is only fresher. An active row of the cache artifact (refreshed by every push to the
+    // meta repo and after every gate write) gives state and repo; anything else reads the entry,
+    // so an RFC graduated since the artifact was written is never refused on its stale row.
+    // A matrix that gives the cell to owners or arbiters needs them fresh.
+    const byRole = (ctx.config.matrix.open_branch_pr ?? []).some((r) => r === 'owner' || r === 'arbiter');
+    const row = byRole ? undefined : (await ctx.cachedEntries()).get(entryPath(p.slug));
+    const stored = row?.state === 'active' && row.repo ? null : await ctx.requireEntry(p.slug);
+    if (stored) requireState(stored, ['active'], 'open_branch_pr');
+    const repo = stored ? stored.entry.repo : (row?.repo ?? null);
     if (!repo) throw new GateRefusedError(`active RFC "${p.slug}" has no "repo" in its entry`);
     return {
       cell: 'open_branch_pr',
+      // Without the entry, its owners and arbiters allow nothing: the permission on the repo decides.
       facts: roles(ctx, stored, p.slug, repo),
       run: async () => {
         try {
