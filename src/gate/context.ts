@@ -161,6 +161,8 @@ export class OpContext {
   wroteNow = false;
   /** this attempt found an object carrying our key */
   foundOwn = false;
+  /** this attempt probed right before its claimed (or, in an empty repo, unguarded) write: that write did not go before a probe */
+  private probedUnderClaim = false;
 
   readonly gitea: GiteaClient;
   readonly botGitea: GiteaClient | undefined;
@@ -220,7 +222,7 @@ export class OpContext {
     } catch (e) {
       if (isTransient(e)) {
         // A create sent before its probe may have been refused for a lost-rows run's object.
-        if (this.writeFirst) this.state.uncertainBeforeProbe = true;
+        if (this.writeFirst && !this.probedUnderClaim) this.state.uncertainBeforeProbe = true;
         this.state.uncertain = true;
       }
       throw e;
@@ -456,9 +458,12 @@ export class OpContext {
     return this.state.botLogin;
   }
 
-  /** The cache artifact's entry rows by path, read once per call; empty when there is no artifact. */
+  /** The cache artifact's entry rows by path, read once per call; empty without an artifact of this meta repo and Gitea. */
   cachedEntries(): Promise<Map<string, CachedEntry>> {
-    this.state.cached ??= readCachedEntries(this.cacheDir);
+    this.state.cached ??= readCachedEntries(this.cacheDir, {
+      metaRepo: this.metaRepo,
+      giteaUrl: this.gitea.baseUrl,
+    });
     return this.state.cached;
   }
 
@@ -700,7 +705,12 @@ export class OpContext {
         else if (isStatus(e, 404)) got = 'unavailable';
         else throw e;
       }
-      if (got === 'unavailable') return (await probe()) ?? (await write());
+      if (got === 'unavailable') {
+        const found = await probe();
+        if (found !== null) return found;
+        this.probedUnderClaim = true;
+        return await write();
+      }
       if (got === 'created') break;
       const found = await probe();
       if (found !== null) {
@@ -713,6 +723,7 @@ export class OpContext {
     try {
       const again = await probe();
       if (again !== null) return again;
+      this.probedUnderClaim = true;
       return await write();
     } finally {
       await this.releaseClaim(repo, lock);

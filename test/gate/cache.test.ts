@@ -322,3 +322,25 @@ describe('open_branch_pr with the cache artifact', () => {
     expect(gets(f.log)).toEqual([permission, probe]);
   });
 });
+
+describe('an artifact of another meta repo or another Gitea in the audit directory', () => {
+  test('open_branch_pr for a meta repo without the RFC reads its entry and refuses', async () => {
+    await f.admin.request('POST', '/orgs/{org}/repos', {
+      path: { org: 'rfcs' },
+      body: { name: 'meta2', auto_init: true, default_branch: 'main' },
+    });
+    const ack = await gate({ ...sampleCommands('x-1').open_branch_pr, repo: 'rfcs/meta2' });
+    expect(ack).toMatchObject({ success: false });
+    expect(ack.message).toMatch(/"rfcs\/meta2" has no RFC "live"/);
+    expect(f.log.filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+
+  test('rows the artifact took from another Gitea are not used: open_branch_pr reads the entry', async () => {
+    const file = join(f.auditDir, 'meta.json');
+    const meta = JSON.parse(await readFile(file, 'utf8'));
+    await writeFile(file, JSON.stringify({ ...meta, giteaUrl: 'https://staging.example' }));
+    const ack = await gate(sampleCommands('x-2').open_branch_pr);
+    expect(ack).toMatchObject({ success: true });
+    expect(gets(f.log)[0]).toBe(contents('rfcs/live.md'));
+  });
+});

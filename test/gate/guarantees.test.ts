@@ -414,3 +414,31 @@ describe('three concurrent runs, each with the artifact and a log that does not 
     expect(delta(s0, counts(await snapshot(f.admin)))).toEqual(DELTAS[op]);
   });
 });
+
+describe('a write under a claim whose response is lost: the answer says this call made the effect', () => {
+  let f: Fixture;
+  beforeAll(async () => {
+    f = await startFixture();
+  }, 30_000);
+  afterAll(async () => f.close());
+
+  // The probe under the claim ran before the write, so no earlier run can have made the object.
+  const ROUTE: Partial<Record<OpName, string>> = {
+    create_issue: '/repos/{owner}/{repo}/issues',
+    add_comment: '/repos/{owner}/{repo}/issues/{index}/comments',
+  };
+  test.each(Object.keys(ROUTE).map((op) => [op as OpName]))('%s', async (op) => {
+    const command = sampleCommands(`claim-lost-${op}`)[op];
+    const s0 = counts(await snapshot(f.admin));
+    const remove = f.sim.faults.add({ method: 'POST', route: ROUTE[op]!, dropResponse: true, times: 1 });
+    let ack: Awaited<ReturnType<typeof runGate>>;
+    try {
+      ack = await runGate(command, f.deps({ auditDir: await unrecordedDir(f, 'claim-lost') }));
+    } finally {
+      remove();
+    }
+    expect(ack).toMatchObject({ success: true, prior_execution: false });
+    expect(ack.message).toMatch(/made by this call's earlier write, whose response was lost/);
+    expect(delta(s0, counts(await snapshot(f.admin)))).toEqual(DELTAS[op]);
+  });
+});
