@@ -5,6 +5,7 @@ import {
   type Author,
   authorize,
   authorLogin,
+  cellNeedsRoster,
   DEFAULT_MATRIX,
   isAuthor,
   type Permission,
@@ -110,6 +111,17 @@ describe('authorize', () => {
       expect(asked()).toBe(commenter || !needsLookup ? 0 : 1);
     },
   );
+});
+
+describe('cellNeedsRoster', () => {
+  test.each<[readonly Role[], boolean]>([
+    [[], false],
+    [['commenter', 'writer', 'admin', 'author'], false],
+    [['owner'], true],
+    [['writer', 'arbiter'], true],
+  ])('a cell of %j turns on the entry roster: %s', (roles, expected) => {
+    expect(cellNeedsRoster({ ...DEFAULT_MATRIX, open_branch_pr: roles }, 'open_branch_pr')).toBe(expected);
+  });
 });
 
 describe('the author of an issue or PR: the trailer counts only when the bot opened it', () => {

@@ -106,6 +106,11 @@ export type AuthDecision = { allowed: true; role: Role } | { allowed: false; mes
 const RANK: Record<Permission, number> = { none: 0, read: 1, write: 2, admin: 3, owner: 3 };
 const NEEDS: Partial<Record<Role, number>> = { commenter: 1, writer: 2, admin: 3 };
 
+/** Whether `matrix` lets `cell` turn on the RFC's owners or arbiters, which are then read fresh from its entry. */
+export function cellNeedsRoster(matrix: AuthMatrix, cell: AuthCell): boolean {
+  return (matrix[cell] ?? []).some((r) => r === 'owner' || r === 'arbiter');
+}
+
 /** Decides one cell: the first role of the cell the actor holds, or a message naming the roles and who holds them. */
 export async function authorize(cell: AuthCell, facts: AuthFacts, matrix: AuthMatrix): Promise<AuthDecision> {
   const roles = matrix[cell];

@@ -1,7 +1,7 @@
 /** The operations of the seed gate: create_issue, add_comment, close_issue, assign_issue, merge_pr. */
 import { classifyBranch, parseOnBehalfOf } from '../../entry/index.ts';
 import { isStatus } from '../../gitea/errors.ts';
-import type { Author, MergeKind } from '../auth.ts';
+import { type Author, cellNeedsRoster, type MergeKind } from '../auth.ts';
 import { type GiteaIssue, type OpContext, type OpOutcome, splitRepo } from '../context.ts';
 import { defineOp } from '../registry-types.ts';
 import { GateRefusedError } from '../types.ts';
@@ -257,8 +257,7 @@ export const mergePr = defineOp<{
     let arbiters: string[] = [];
     const cell = `merge_pr:${kind}` as const;
     // The entry only matters for its roles, and for an RFC-repo PR to check that the repo is the RFC's.
-    const needsEntry =
-      kind === 'rfc' || (ctx.config.matrix[cell] ?? []).some((r) => r === 'owner' || r === 'arbiter');
+    const needsEntry = kind === 'rfc' || cellNeedsRoster(ctx.config.matrix, cell);
     if (slug !== null && needsEntry) {
       const stored =
         (await ctx.readEntry(slug)) ??

@@ -9,7 +9,7 @@ import {
   validateEntry,
 } from '../../entry/index.ts';
 import { isStatus } from '../../gitea/errors.ts';
-import { isAuthor } from '../auth.ts';
+import { cellNeedsRoster, isAuthor } from '../auth.ts';
 import {
   type GiteaIssue,
   type OpContext,
@@ -420,7 +420,7 @@ export const openBranchPr = defineOp<{
     // meta repo and after every gate write) gives state and repo; anything else reads the entry,
     // so an RFC graduated since the artifact was written is never refused on its stale row.
     // A matrix that gives the cell to owners or arbiters needs them fresh.
-    const byRole = (ctx.config.matrix.open_branch_pr ?? []).some((r) => r === 'owner' || r === 'arbiter');
+    const byRole = cellNeedsRoster(ctx.config.matrix, 'open_branch_pr');
     const row = byRole ? undefined : (await ctx.cachedEntries()).get(entryPath(p.slug));
     const stored = row?.state === 'active' && row.repo ? null : await ctx.requireEntry(p.slug);
     if (stored) requireState(stored, ['active'], 'open_branch_pr');
