@@ -98,8 +98,11 @@ function parseArtifactFile<T>(path: string, text: string): T {
   }
 }
 
-/** Reads one JSON file of an artifact synchronously, with the same errors as `readArtifact`. */
-export function readArtifactFileSync<T>(dir: string, rel: string): T {
+/**
+ * Reads one JSON file of an artifact synchronously, with the same errors as `readArtifact`;
+ * `onText` sees the file's text before it is parsed.
+ */
+export function readArtifactFileSync<T>(dir: string, rel: string, onText?: (text: string) => void): T {
   const path = join(dir, rel);
   let text: string;
   try {
@@ -107,6 +110,7 @@ export function readArtifactFileSync<T>(dir: string, rel: string): T {
   } catch (cause) {
     missingFile(dir, path, cause);
   }
+  onText?.(text);
   return parseArtifactFile<T>(path, text);
 }
 

@@ -1,11 +1,11 @@
 /**
  * Builds the static site from the artifact. Deterministic (same artifact and options, same
- * bytes) and incremental: `.rfc-site-manifest.json` in the output records the hash of every file
- * written and of every RFC's input, so a rebuild renders only RFCs whose record changed and
- * rewrites only files whose bytes changed.
+ * bytes) and incremental: `.rfc-site-manifest.json` in the output lists every file written and
+ * the hash of every RFC's input, so a rebuild renders only RFCs whose record changed and
+ * rewrites only files whose bytes differ from the file on disk.
  */
 
-import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFile, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { stableJson } from '../cache/artifact.ts';
 import type { Artifact, IdeaRecord, RfcRecord } from '../cache/model.ts';
@@ -26,7 +26,7 @@ import {
   tagsPage,
 } from './pages.ts';
 import { resolveInside, sitePaths } from './paths.ts';
-import { readArtifactForSite } from './read.ts';
+import { fileHashes, readArtifactForSite } from './read.ts';
 import { NEXT, STATE, sharedHelper, WORKING } from './render-pool.ts';
 import {
   inputHash,
@@ -39,13 +39,13 @@ import {
   searchDoc,
   searchDocJson,
   sha,
-  utf8,
+  writeIfChanged,
 } from './rfc-files.ts';
 
 export { SEARCH_FIELDS } from './rfc-files.ts';
 
 /** Bump when templates change so an incremental build re-renders every RFC page. */
-export const GENERATOR = 'rfc-actions-site/1';
+export const GENERATOR = 'rfc-actions-site/2';
 export const MANIFEST = '.rfc-site-manifest.json';
 /** Below this many bodies to render, starting a worker thread costs more than it saves. */
 const PARALLEL_MIN = 200;
@@ -97,15 +97,34 @@ export interface SiteBuildResult {
 interface Manifest {
   generator: string;
   settings: string;
-  files: Record<string, string>;
+  /** every file the build wrote or kept, sorted */
+  files: string[];
+  /** input hash of every RFC, by slug */
   inputs: Record<string, string>;
+  /** hash of `assets/search-index.js`: its documents are reused only when the file is intact */
+  searchIndex: string;
 }
 
 function readManifest(outDir: string): { manifest: Manifest; text: string } | null {
   try {
     const text = readFileSync(resolveInside(outDir, MANIFEST), 'utf8');
-    const m = JSON.parse(text) as Manifest;
-    return m && typeof m.files === 'object' && typeof m.inputs === 'object' ? { manifest: m, text } : null;
+    const m = JSON.parse(text) as Partial<Manifest> & { files?: unknown };
+    if (!m || typeof m !== 'object' || typeof m.inputs !== 'object' || m.inputs === null) return null;
+    // Generator 1 kept a hash per file: its paths still say what an earlier build may delete.
+    const files = Array.isArray(m.files)
+      ? m.files.filter((f): f is string => typeof f === 'string')
+      : m.files && typeof m.files === 'object'
+        ? Object.keys(m.files)
+        : null;
+    if (!files) return null;
+    const manifest: Manifest = {
+      generator: String(m.generator),
+      settings: String(m.settings),
+      files,
+      inputs: m.inputs,
+      searchIndex: typeof m.searchIndex === 'string' ? m.searchIndex : '',
+    };
+    return { manifest, text };
   } catch {
     return null;
   }
@@ -240,74 +259,63 @@ async function build(
     JSON.stringify([GENERATOR, baseUrl ?? '', giteaBase, meta.metaRepo, meta.defaultBranch]),
   );
   const reuseInputs = old !== null && old.generator === GENERATOR && old.settings === settings;
-  const next: Manifest = { generator: GENERATOR, settings, files: {}, inputs: {} };
+  const oldFiles = new Set(old?.files ?? []);
+  const files = new Set<string>();
+  const inputs: Record<string, string> = {};
+  let searchIndexHash = '';
   const written: string[] = [];
   let unchanged = 0;
   const dirs = new Set<string>();
 
   const onDisk = listing(outDir);
   const emit = (path: string, text: string) => {
-    const content = utf8(text);
-    const hash = sha(content);
-    next.files[path] = hash;
-    if (old?.files[path] === hash && onDisk(path)) {
-      unchanged++;
-      return;
-    }
+    files.add(path);
     const target = resolveInside(outDir, path);
     const dir = dirname(target);
     if (!dirs.has(dir)) {
       mkdirSync(dir, { recursive: true });
       dirs.add(dir);
     }
-    // Writes run on libuv's thread pool while the next pages render; awaited in batches to bound memory.
-    pending.push(new Promise<void>((ok, fail) => writeFile(target, content, (e) => (e ? fail(e) : ok()))));
-    written.push(path);
-  };
-  const pending: Promise<void>[] = [];
-  const drain = async () => {
-    if (pending.length) await Promise.all(pending.splice(0));
-  };
-  /** Bounds the writes in flight without stopping for the newest ones. */
-  const throttle = async () => {
-    if (pending.length >= 512) await Promise.all(pending.splice(0, 256));
+    if (writeIfChanged(target, text, onDisk(path))) written.push(path);
+    else unchanged++;
   };
 
   const todo: RfcFilesJob[] = [];
   /** Serialized search documents of RFCs that are not rebuilt, reused from the previous index. */
   const keptDocs = new Map<string, string>();
-  const oldDocs = reuseInputs
-    ? previousSearchDocs(outDir, old.files[sitePaths.searchIndex])
-    : new Map<string, SearchDoc>();
+  const oldDocs = reuseInputs ? previousSearchDocs(outDir, old.searchIndex) : new Map<string, SearchDoc>();
   for (const rfc of rfcs) {
     const page = sitePaths.rfc(rfc.slug);
     const json = sitePaths.rfcJson(rfc.slug);
-    const oldPage = old?.files[page] && onDisk(page) ? old.files[page] : undefined;
-    const oldJson = old?.files[json] && onDisk(json) ? old.files[json] : undefined;
+    const pageOnDisk = onDisk(page);
+    const jsonOnDisk = onDisk(json);
+    files.add(page);
+    files.add(json);
+    const known = fileHashes.get(rfc);
     if (!reuseInputs) {
-      // Every RFC is rebuilt: the thread that builds it also hashes its input.
-      todo.push({ rfc, oldPage, oldJson });
+      // Every RFC is rebuilt: the thread that builds it hashes its input when the read did not.
+      todo.push({ rfc, ...(known ? { input: known } : {}), pageOnDisk, jsonOnDisk });
       continue;
     }
-    const input = inputHash(rfc);
-    next.inputs[rfc.slug] = input;
-    if (old.inputs[rfc.slug] === input && oldPage && oldJson) {
-      next.files[page] = oldPage;
-      next.files[json] = oldJson;
+    const input = known ?? inputHash(rfc);
+    inputs[rfc.slug] = input;
+    if (
+      old.inputs[rfc.slug] === input &&
+      pageOnDisk &&
+      jsonOnDisk &&
+      oldFiles.has(page) &&
+      oldFiles.has(json)
+    ) {
       unchanged += 2;
       const doc = oldDocs.get(rfc.slug);
       keptDocs.set(rfc.slug, searchDocJson(doc ?? searchDoc(rfc)));
     } else {
-      todo.push({ rfc, input, oldPage, oldJson });
+      todo.push({ rfc, input, pageOnDisk, jsonOnDisk });
     }
   }
 
   const setup: RfcFilesSetup = { meta, giteaBase, baseUrl, outDir };
-  const builder = new RfcFilesBuilder(setup, renderer, (path, content) => {
-    const target = resolveInside(outDir, path);
-    // Writes run on libuv's thread pool while the next pages render (creating files is slow on some disks).
-    pending.push(new Promise<void>((ok, fail) => writeFile(target, content, (e) => (e ? fail(e) : ok()))));
-  });
+  const builder = new RfcFilesBuilder(setup, renderer);
   if (todo.length) {
     mkdirSync(resolveInside(outDir, 'rfcs'), { recursive: true });
     mkdirSync(resolveInside(outDir, 'api/rfcs'), { recursive: true });
@@ -316,9 +324,7 @@ async function build(
   const record = ({ rfc }: RfcFilesJob, r: RfcFilesResult) => {
     const page = sitePaths.rfc(rfc.slug);
     const json = sitePaths.rfcJson(rfc.slug);
-    next.inputs[rfc.slug] = r.input;
-    next.files[page] = r.pageHash;
-    next.files[json] = r.jsonHash;
+    inputs[rfc.slug] = r.input;
     builtDocs.set(rfc.slug, r.search);
     if (r.pageWritten) written.push(page);
     else unchanged++;
@@ -379,7 +385,6 @@ async function build(
       listed = true;
     }
     results[i] = builder.buildOne(todo[i]!);
-    await throttle();
   }
   if (helper) {
     const outcome = await helper.finish();
@@ -392,15 +397,13 @@ async function build(
   for (const [i, job] of todo.entries()) record(job, results[i] ?? builder.buildOne(job));
   const rendered = todo.length;
   if (!listed) listPages();
-  emit(
-    sitePaths.searchIndex,
-    searchIndexJs(rfcs.map((rfc) => builtDocs.get(rfc.slug) ?? keptDocs.get(rfc.slug)!)),
-  );
+  const searchIndex = searchIndexJs(rfcs.map((rfc) => builtDocs.get(rfc.slug) ?? keptDocs.get(rfc.slug)!));
+  searchIndexHash = sha(searchIndex);
+  emit(sitePaths.searchIndex, searchIndex);
 
-  await drain();
   const deleted: string[] = [];
-  for (const path of Object.keys(old?.files ?? {})) {
-    if (path in next.files) continue;
+  for (const path of oldFiles) {
+    if (files.has(path)) continue;
     let target: string;
     try {
       target = resolveInside(outDir, path);
@@ -415,6 +418,13 @@ async function build(
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
   }
+  const next: Manifest = {
+    generator: GENERATOR,
+    settings,
+    files: [...files].sort(cmp),
+    inputs,
+    searchIndex: searchIndexHash,
+  };
   const manifestText = stableJson(next);
   if (previous?.text !== manifestText) {
     mkdirSync(outDir, { recursive: true });

@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readArtifactFileSync } from '../cache/artifact.ts';
 import type { Artifact, ArtifactMeta, IdeaRecord, ProblemRecord, RfcRecord } from '../cache/model.ts';
+import { sha } from './rfc-files.ts';
 
 /** Reads the parts of an artifact the site needs; throws naming the file when one is missing or not JSON. */
 export async function readArtifactForSite(dir: string): Promise<Artifact> {
@@ -22,6 +23,20 @@ export async function readArtifactForSite(dir: string): Promise<Artifact> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  const rfcs = names.map((n) => readArtifactFileSync<RfcRecord>(dir, `rfcs/${n}`));
+  const rfcs = names.map((n) => {
+    let hash = '';
+    const rfc = readArtifactFileSync<RfcRecord>(dir, `rfcs/${n}`, (text) => {
+      hash = sha(text);
+    });
+    fileHashes.set(rfc, hash);
+    return rfc;
+  });
   return { meta, rfcs, ideas, problems, audit: [], unattached: [] };
 }
+
+/**
+ * The hash of the file each RFC record was read from: the record's input hash for incremental
+ * builds, cheaper than hashing the record again (the artifact writes stable JSON, so the text
+ * changes exactly when the record does).
+ */
+export const fileHashes = new WeakMap<RfcRecord, string>();

@@ -5,7 +5,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { stableJson } from '../cache/artifact.ts';
 import type { ArtifactMeta, RfcRecord } from '../cache/model.ts';
 import { apiRfc } from './api.ts';
@@ -22,20 +22,19 @@ export interface RfcFilesSetup {
   outDir: string;
 }
 
-/** One RFC to build, with the hashes of its files already on disk (absent when missing). */
+/** One RFC to build, and which of its two files an earlier build left on disk. */
 export interface RfcFilesJob {
   rfc: RfcRecord;
-  /** `inputHash(rfc)` when the caller already has it */
+  /** its input hash when the caller already has it (`inputHash`, or the hash of the record's file) */
   input?: string;
-  oldPage?: string;
-  oldJson?: string;
+  /** its page exists: read and compared before writing, so unchanged bytes are not rewritten */
+  pageOnDisk?: boolean;
+  jsonOnDisk?: boolean;
 }
 
-/** The outcome for one RFC: the new hashes, which of the two files were (re)written, and its search document. */
+/** The outcome for one RFC: its input hash, which of the two files were (re)written, and its search document. */
 export interface RfcFilesResult {
   input: string;
-  pageHash: string;
-  jsonHash: string;
   pageWritten: boolean;
   jsonWritten: boolean;
   /** the RFC's entry of the search index, serialized (`searchDocJson`) */
@@ -56,9 +55,22 @@ export function inputHash(record: RfcRecord): string {
   return sha(JSON.stringify(record));
 }
 
-/** UTF-8 bytes of a file's content: hashed and written from the same buffer, so the text is encoded once. */
-export function utf8(text: string): Buffer {
-  return Buffer.from(text, 'utf8');
+/**
+ * Writes `text` to `target` unless the file there already holds exactly it; true when written.
+ * Comparing with the file itself (only when an earlier build left one) costs no hash of every
+ * page in a full build, and restores a file that was changed by hand.
+ */
+export function writeIfChanged(target: string, text: string, onDisk: boolean): boolean {
+  if (onDisk) {
+    try {
+      if (readFileSync(target, 'utf8') === text) return false;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  // A string takes Node's native UTF-8 write path: no Buffer is made in JavaScript.
+  writeFileSync(target, text);
+  return true;
 }
 
 /** Where relative links and images of an RFC's body resolve in Gitea. */
@@ -80,12 +92,9 @@ export class RfcFilesBuilder {
   readonly ctx: SiteContext;
   private readonly siteLink: (p: string) => string;
 
-  /** `write` stores one file under `outDir` (the main thread queues asynchronous writes; the worker writes synchronously). */
   constructor(
     readonly setup: RfcFilesSetup,
     private readonly renderer: MarkdownRenderer,
-    private readonly write: (path: string, content: Uint8Array) => void = (path, content) =>
-      writeFileSync(resolveInside(setup.outDir, path), content),
   ) {
     this.ctx = {
       meta: setup.meta,
@@ -95,23 +104,16 @@ export class RfcFilesBuilder {
     this.siteLink = (p) => (base ? `${base}${p}` : p);
   }
 
-  /** Renders, hashes and writes (when changed) the page and JSON of one RFC. */
-  buildOne({ rfc, input, oldPage, oldJson }: RfcFilesJob): RfcFilesResult {
+  /** Renders the page and JSON of one RFC and writes each one whose bytes changed. */
+  buildOne({ rfc, input, pageOnDisk, jsonOnDisk }: RfcFilesJob): RfcFilesResult {
     const body = this.renderer.render(rfc.body, linkBase(this.ctx, rfc));
-    const page = utf8(rfcPage(this.ctx, rfc, body));
-    const json = utf8(stableJson(apiRfc(this.ctx, rfc, body.toc, this.siteLink)));
-    const pageHash = sha(page);
-    const jsonHash = sha(json);
-    const pageWritten = pageHash !== oldPage;
-    const jsonWritten = jsonHash !== oldJson;
-    if (pageWritten) this.write(sitePaths.rfc(rfc.slug), page);
-    if (jsonWritten) this.write(sitePaths.rfcJson(rfc.slug), json);
+    const page = rfcPage(this.ctx, rfc, body);
+    const json = stableJson(apiRfc(this.ctx, rfc, body.toc, this.siteLink));
+    const out = this.setup.outDir;
     return {
       input: input ?? inputHash(rfc),
-      pageHash,
-      jsonHash,
-      pageWritten,
-      jsonWritten,
+      pageWritten: writeIfChanged(resolveInside(out, sitePaths.rfc(rfc.slug)), page, pageOnDisk === true),
+      jsonWritten: writeIfChanged(resolveInside(out, sitePaths.rfcJson(rfc.slug)), json, jsonOnDisk === true),
       search: searchDocJson(searchDoc(rfc)),
     };
   }
