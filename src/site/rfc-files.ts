@@ -1,5 +1,5 @@
 /**
- * The two files of one RFC (its page and its JSON), built, hashed and written by whichever thread
+ * The two files of one RFC (its page and its JSON), built and written (when changed) by whichever thread
  * renders it: the main thread or the helper worker. Both run exactly this code, so the output does
  * not depend on who built it.
  */
