@@ -27,7 +27,7 @@ import {
 } from './pages.ts';
 import { resolveInside, sitePaths } from './paths.ts';
 import { fileHashes, readArtifactForSite } from './read.ts';
-import { NEXT, STATE, sharedHelper, WORKING } from './render-pool.ts';
+import { BATCH, NEXT, STATE, sharedHelper, WORKING } from './render-pool.ts';
 import {
   inputHash,
   RfcFilesBuilder,
@@ -377,14 +377,14 @@ async function build(
   const wanted = options.parallel !== false && todo.length >= PARALLEL_MIN;
   const helper = wanted ? sharedHelper(deps.workerUrl).run(setup, todo, shared) : null;
   if (helper && deps.awaitHelper) await helper.started();
-  // Both threads claim the next RFC from `shared`; the main thread builds the list pages as soon
+  // Both threads claim the next BATCH RFCs from `shared`; the main thread builds the list pages as soon
   // as the worker has begun, so the worker is never starved while they are built.
-  for (let i = Atomics.add(shared, NEXT, 1); i < todo.length; i = Atomics.add(shared, NEXT, 1)) {
+  for (let i = Atomics.add(shared, NEXT, BATCH); i < todo.length; i = Atomics.add(shared, NEXT, BATCH)) {
     if (!listed && Atomics.load(shared, STATE) === WORKING) {
       listPages();
       listed = true;
     }
-    results[i] = builder.buildOne(todo[i]!);
+    for (const [k, r] of builder.buildBatch(todo.slice(i, i + BATCH)).entries()) results[i + k] = r;
   }
   if (helper) {
     const outcome = await helper.finish();

@@ -1,6 +1,6 @@
 /**
  * A helper worker thread that builds RFC files (render, page, JSON, write), so a large build uses
- * both cores. Both threads take the next RFC from one shared counter, so neither waits for the
+ * both cores. Both threads take the next RFCs from one shared counter, so neither waits for the
  * other between RFCs, and the main thread never waits for the worker to start: when it runs out
  * of RFCs before the worker has begun, it cancels the worker's share. When the worker cannot start
  * (a bundle without the worker file, no TypeScript loader), the main thread builds everything.
@@ -17,6 +17,8 @@ import type { RfcFilesJob, RfcFilesResult, RfcFilesSetup } from './rfc-files.ts'
 /** Slots of a run's shared counter: the next job to claim, and whether the worker has begun. */
 export const NEXT = 0;
 export const STATE = 1;
+/** RFCs a thread claims at once: rendered in a row, then built into files. */
+export const BATCH = 16;
 /** Values of `STATE`: the worker has not begun, is taking jobs, or must not take any. */
 export const IDLE = 0;
 export const WORKING = 1;

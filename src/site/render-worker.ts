@@ -1,7 +1,7 @@
 /** Worker thread that builds RFC files with the same code as the main thread (`rfc-files.ts`). */
 import { parentPort } from 'node:worker_threads';
 import { MarkdownRenderer } from './markdown.ts';
-import { CANCELLED, IDLE, NEXT, STATE, WORKING } from './render-pool.ts';
+import { BATCH, CANCELLED, IDLE, NEXT, STATE, WORKING } from './render-pool.ts';
 import { RfcFilesBuilder, type RfcFilesJob, type RfcFilesResult, type RfcFilesSetup } from './rfc-files.ts';
 
 /** One build's message to the worker: everything to build, and the counter both threads claim jobs from. */
@@ -29,8 +29,9 @@ if (port) {
     const results: [number, RfcFilesResult][] = [];
     try {
       const builder = new RfcFilesBuilder(setup, renderer);
-      for (let i = Atomics.add(shared, NEXT, 1); i < jobs.length; i = Atomics.add(shared, NEXT, 1)) {
-        results.push([i, builder.buildOne(jobs[i]!)]);
+      for (let i = Atomics.add(shared, NEXT, BATCH); i < jobs.length; i = Atomics.add(shared, NEXT, BATCH)) {
+        const built = builder.buildBatch(jobs.slice(i, i + BATCH));
+        for (const [k, r] of built.entries()) results.push([i + k, r]);
       }
       port.postMessage({ id, results } satisfies WorkerReply);
     } catch (e) {
