@@ -5,7 +5,7 @@
  * rewrites only files whose bytes differ from the file on disk.
  */
 
-import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { stableJson } from '../cache/artifact.ts';
 import type { Artifact, IdeaRecord, RfcRecord } from '../cache/model.ts';
@@ -26,7 +26,7 @@ import {
   tagsPage,
 } from './pages.ts';
 import { resolveInside, sitePaths } from './paths.ts';
-import { fileHashes, readArtifactForSite } from './read.ts';
+import { readSiteArtifact } from './read.ts';
 import { BATCH, NEXT, STATE, sharedHelper, WORKING } from './render-pool.ts';
 import {
   inputHash,
@@ -97,8 +97,11 @@ export interface SiteBuildResult {
 interface Manifest {
   generator: string;
   settings: string;
-  /** every file the build wrote or kept, sorted */
-  files: string[];
+  /**
+   * every file the build wrote or kept, sorted (`paths`, not generator 1's `files`: an older
+   * generator that finds no `files` deletes nothing)
+   */
+  paths: string[];
   /** input hash of every RFC, by slug */
   inputs: Record<string, string>;
   /** hash of `assets/search-index.js`: its documents are reused only when the file is intact */
@@ -110,17 +113,17 @@ function readManifest(outDir: string): { manifest: Manifest; text: string } | nu
     const text = readFileSync(resolveInside(outDir, MANIFEST), 'utf8');
     const m = JSON.parse(text) as Partial<Manifest> & { files?: unknown };
     if (!m || typeof m !== 'object' || typeof m.inputs !== 'object' || m.inputs === null) return null;
-    // Generator 1 kept a hash per file: its paths still say what an earlier build may delete.
-    const files = Array.isArray(m.files)
-      ? m.files.filter((f): f is string => typeof f === 'string')
-      : m.files && typeof m.files === 'object'
+    // Generator 1 kept a hash per file (`files`): its paths still say what a build may delete.
+    const paths = Array.isArray(m.paths)
+      ? m.paths.filter((f): f is string => typeof f === 'string')
+      : m.files && typeof m.files === 'object' && !Array.isArray(m.files)
         ? Object.keys(m.files)
         : null;
-    if (!files) return null;
+    if (!paths) return null;
     const manifest: Manifest = {
       generator: String(m.generator),
       settings: String(m.settings),
-      files,
+      paths,
       inputs: m.inputs,
       searchIndex: typeof m.searchIndex === 'string' ? m.searchIndex : '',
     };
@@ -228,9 +231,11 @@ async function build(
 ): Promise<SiteBuildResult> {
   const { now, started, previous } = run;
   let artifact = options.artifact;
+  let fileHashes = new Map<RfcRecord, string>();
   if (!artifact) {
     if (!options.cacheDir) throw new Error('no artifact: pass "--cache DIR" (the cache-artifacts directory)');
-    artifact = await (deps.readArtifact ?? readArtifactForSite)(options.cacheDir);
+    if (deps.readArtifact) artifact = await deps.readArtifact(options.cacheDir);
+    else ({ artifact, fileHashes } = readSiteArtifact(options.cacheDir));
   }
   const outDir = options.outDir;
   const baseUrl = normalizeBaseUrl(options.baseUrl);
@@ -259,7 +264,18 @@ async function build(
     JSON.stringify([GENERATOR, baseUrl ?? '', giteaBase, meta.metaRepo, meta.defaultBranch]),
   );
   const reuseInputs = old !== null && old.generator === GENERATOR && old.settings === settings;
-  const oldFiles = new Set(old?.files ?? []);
+  const oldFiles = new Set(old?.paths ?? []);
+  /**
+   * Removes the previous manifest before the first write: a build that stops half-way then leaves
+   * none, and the next one compares every file instead of trusting input hashes of files it may
+   * have changed.
+   */
+  let manifestRemoved = false;
+  const beforeWrites = () => {
+    if (manifestRemoved) return;
+    manifestRemoved = true;
+    if (previous) rmSync(resolveInside(outDir, MANIFEST), { force: true });
+  };
   const files = new Set<string>();
   const inputs: Record<string, string> = {};
   let searchIndexHash = '';
@@ -276,7 +292,7 @@ async function build(
       mkdirSync(dir, { recursive: true });
       dirs.add(dir);
     }
-    if (writeIfChanged(target, text, onDisk(path))) written.push(path);
+    if (writeIfChanged(target, text, onDisk(path), beforeWrites)) written.push(path);
     else unchanged++;
   };
 
@@ -317,6 +333,7 @@ async function build(
   const setup: RfcFilesSetup = { meta, giteaBase, baseUrl, outDir };
   const builder = new RfcFilesBuilder(setup, renderer);
   if (todo.length) {
+    beforeWrites();
     mkdirSync(resolveInside(outDir, 'rfcs'), { recursive: true });
     mkdirSync(resolveInside(outDir, 'api/rfcs'), { recursive: true });
   }
@@ -393,8 +410,10 @@ async function build(
     if (outcome.error !== undefined)
       warnings.push(`render worker failed (${outcome.error}); the main thread built its share`);
   }
-  // Anything a failed worker claimed but did not report is built here.
-  for (const [i, job] of todo.entries()) record(job, results[i] ?? builder.buildOne(job));
+  // Anything a failed worker claimed but did not report is built here, and written whatever the disk
+  // holds: the worker may have written it already, and the result must still count it as written.
+  for (const [i, job] of todo.entries())
+    record(job, results[i] ?? builder.buildOne({ ...job, pageOnDisk: false, jsonOnDisk: false }));
   const rendered = todo.length;
   if (!listed) listPages();
   const searchIndex = searchIndexJs(rfcs.map((rfc) => builtDocs.get(rfc.slug) ?? keptDocs.get(rfc.slug)!));
@@ -421,12 +440,12 @@ async function build(
   const next: Manifest = {
     generator: GENERATOR,
     settings,
-    files: [...files].sort(cmp),
+    paths: [...files].sort(cmp),
     inputs,
     searchIndex: searchIndexHash,
   };
   const manifestText = stableJson(next);
-  if (previous?.text !== manifestText) {
+  if (previous?.text !== manifestText || manifestRemoved) {
     mkdirSync(outDir, { recursive: true });
     writeFileSync(resolveInside(outDir, MANIFEST), manifestText);
   }

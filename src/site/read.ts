@@ -12,6 +12,16 @@ import { sha } from './rfc-files.ts';
 
 /** Reads the parts of an artifact the site needs; throws naming the file when one is missing or not JSON. */
 export async function readArtifactForSite(dir: string): Promise<Artifact> {
+  return readSiteArtifact(dir).artifact;
+}
+
+/**
+ * `readArtifactForSite`, with the hash of the file each RFC record was read from: its input hash
+ * for an incremental build, cheaper than hashing the record again (the artifact writes stable
+ * JSON, so the text changes exactly when the record does). Valid only while the records are
+ * unchanged: `buildSite` takes it only when it reads the artifact itself.
+ */
+export function readSiteArtifact(dir: string): { artifact: Artifact; fileHashes: Map<RfcRecord, string> } {
   const meta = readArtifactFileSync<ArtifactMeta>(dir, 'meta.json');
   const ideas = readArtifactFileSync<IdeaRecord[]>(dir, 'ideas.json');
   const problems = readArtifactFileSync<ProblemRecord[]>(dir, 'problems.json');
@@ -23,6 +33,7 @@ export async function readArtifactForSite(dir: string): Promise<Artifact> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
+  const fileHashes = new Map<RfcRecord, string>();
   const rfcs = names.map((n) => {
     let hash = '';
     const rfc = readArtifactFileSync<RfcRecord>(dir, `rfcs/${n}`, (text) => {
@@ -31,12 +42,5 @@ export async function readArtifactForSite(dir: string): Promise<Artifact> {
     fileHashes.set(rfc, hash);
     return rfc;
   });
-  return { meta, rfcs, ideas, problems, audit: [], unattached: [] };
+  return { artifact: { meta, rfcs, ideas, problems, audit: [], unattached: [] }, fileHashes };
 }
-
-/**
- * The hash of the file each RFC record was read from: the record's input hash for incremental
- * builds, cheaper than hashing the record again (the artifact writes stable JSON, so the text
- * changes exactly when the record does).
- */
-export const fileHashes = new WeakMap<RfcRecord, string>();

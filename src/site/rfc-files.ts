@@ -56,18 +56,28 @@ export function inputHash(record: RfcRecord): string {
 }
 
 /**
- * Writes `text` to `target` unless the file there already holds exactly it; true when written.
- * Comparing with the file itself (only when an earlier build left one) costs no hash of every
- * page in a full build, and restores a file that was changed by hand.
+ * Writes `text` to `target` unless the file there already holds exactly its UTF-8 bytes; true
+ * when written. Comparing with the file itself (only when an earlier build left one) costs no
+ * hash of every page in a full build, and restores a file changed by hand whenever it is compared.
+ * `beforeWrite` runs before anything is written.
  */
-export function writeIfChanged(target: string, text: string, onDisk: boolean): boolean {
+export function writeIfChanged(
+  target: string,
+  text: string,
+  onDisk: boolean,
+  beforeWrite?: () => void,
+): boolean {
   if (onDisk) {
+    let old: Buffer | null = null;
     try {
-      if (readFileSync(target, 'utf8') === text) return false;
+      old = readFileSync(target);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
+    // Bytes, not decoded text: an invalid byte in the old file must not pass for U+FFFD.
+    if (old && old.length === Buffer.byteLength(text) && old.equals(Buffer.from(text, 'utf8'))) return false;
   }
+  beforeWrite?.();
   // A string takes Node's native UTF-8 write path: no Buffer is made in JavaScript.
   writeFileSync(target, text);
   return true;

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,8 +86,8 @@ describe('buildSite', () => {
     // reworked (and when the manifest stopped keeping a hash per file); update it only with a
     // deliberate template change.
     expect(pages.digest('hex')).toBe('bd314468c102a07bd7ab9ec6b3288cde05f10992b3677d6b04a131f38a8ed5f4');
-    // The same with the manifest (format of generator 2).
-    expect(all.digest('hex')).toBe('87b003cc11110d4f42dc1c25ae61a8d521f360da1b0fa816091a0d65b64f1085');
+    // The same with the manifest (format of generator 2, files under "paths").
+    expect(all.digest('hex')).toBe('14212b2ad5080154063139c7159c1f889cba3a5d557861ac0aad71022e41b394');
   });
 
   it('reads the same RFCs, ideas, problems and meta as the full artifact reader', async () => {
@@ -147,6 +148,44 @@ describe('buildSite', () => {
     const b = snapshot(out);
     expect([...b.keys()]).toEqual([...a.keys()]);
     for (const [k, v] of a) expect(b.get(k), k).toBe(v);
+  });
+
+  it('counts as written what a helper worker wrote before it failed mid-batch', async () => {
+    const artifact = sampleArtifact({ rfcs: 240, seed: 16 });
+    const out = join(tmp, 'fail-mid');
+    await buildSite({ artifact, outDir: out, parallel: false });
+    const before = snapshot(out);
+    const changed = structuredClone(artifact);
+    for (const r of changed.rfcs) r.body += '\n\nEvery body changed.\n';
+    // The real worker, whose 7th file write fails: it has written files of its batch it never reports.
+    const script = join(tmp, 'fail-mid-worker.mjs');
+    writeFileSync(
+      script,
+      [
+        "import fs from 'node:fs';",
+        "import { syncBuiltinESMExports } from 'node:module';",
+        'const real = fs.writeFileSync;',
+        'let n = 0;',
+        "fs.writeFileSync = (...a) => { if (++n === 7) throw Object.assign(new Error('no space'), { code: 'ENOSPC' }); return real(...a); };",
+        'syncBuiltinESMExports();',
+        `const { register } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'node_modules/tsx/dist/esm/api/index.mjs')).href)});`,
+        'register();',
+        `await import(${JSON.stringify(pathToFileURL(join(ROOT, 'src/site/render-worker.ts')).href)});`,
+      ].join('\n'),
+    );
+    const r = await buildSite(
+      { artifact: changed, outDir: out },
+      { awaitHelper: true, workerUrl: pathToFileURL(script) },
+    );
+    expect(r.warnings.join('\n')).toMatch(/render worker failed/);
+    const after = snapshot(out);
+    const differ = [...after.keys()].filter((k) => k !== MANIFEST && before.get(k) !== after.get(k));
+    expect(differ.length).toBeGreaterThan(480);
+    expect(r.written.filter((p) => differ.includes(p))).toEqual(differ);
+    const one = await buildSite({ artifact: changed, outDir: join(tmp, 'fail-mid-one'), parallel: false });
+    for (const [k, v] of snapshot(join(tmp, 'fail-mid-one')))
+      if (k !== MANIFEST) expect(after.get(k), k).toBe(v);
+    expect(one.threads).toBe(1);
   });
 
   it('rewrites only what one changed RFC touches, and deletes pages of removed RFCs', async () => {
@@ -234,7 +273,7 @@ describe('buildSite', () => {
     writeFileSync(join(out, 'stale.html'), 'old page');
     // Generator 1 kept the SHA-1 of every file it wrote, by path.
     const files = Object.fromEntries(
-      [...manifest.files, 'stale.html'].map((f: string) => [
+      [...manifest.paths, 'stale.html'].map((f: string) => [
         f,
         createHash('sha1')
           .update(readFileSync(join(out, f)))
@@ -255,6 +294,74 @@ describe('buildSite', () => {
     expect(r.written).toEqual([]);
     expect(r.deleted).toEqual(['stale.html']);
     expect(JSON.parse(readFileSync(join(out, MANIFEST), 'utf8'))).toEqual(manifest);
+  });
+
+  it('names its file list "paths": a generator that reads "files" finds none and deletes nothing', async () => {
+    const out = join(tmp, 'paths');
+    await buildSite({ artifact: sampleArtifact({ rfcs: 2 }), outDir: out });
+    const manifest = JSON.parse(readFileSync(join(out, MANIFEST), 'utf8'));
+    expect(manifest).not.toHaveProperty('files');
+    expect(manifest.paths).toContain('index.html');
+  });
+
+  it('renders records edited in memory after they were read from the artifact', async () => {
+    const cache = join(tmp, 'edit-mem-cache');
+    const out = join(tmp, 'edit-mem');
+    writeArtifact(cache, sampleArtifact({ rfcs: 4, seed: 13 }));
+    await buildSite({ cacheDir: cache, outDir: out });
+    const artifact = await readArtifactForSite(cache);
+    artifact.rfcs[2]!.body += '\n\nAn edit made in memory.\n';
+    const r = await buildSite({ artifact, outDir: out });
+    expect(r.written).toContain(`rfcs/${artifact.rfcs[2]!.slug}.html`);
+    expect(readFileSync(join(out, 'rfcs', `${artifact.rfcs[2]!.slug}.html`), 'utf8')).toContain(
+      'An edit made in memory.',
+    );
+  });
+
+  it('compares bytes, not decoded text: restores an invalid byte, and never rewrites a lone surrogate', async () => {
+    const artifact = sampleArtifact({ rfcs: 3, seed: 14 });
+    artifact.rfcs[0]!.title = 'Replacement \uFFFD character';
+    artifact.rfcs[1]!.body += '\n\nA lone surrogate: \uD800.\n';
+    const out = join(tmp, 'bytes');
+    await buildSite({ artifact, outDir: out });
+    const index = join(out, 'index.html');
+    const good = readFileSync(index);
+    const at = good.indexOf(Buffer.from('\uFFFD'));
+    expect(at).toBeGreaterThan(0);
+    // One invalid byte in place of U+FFFD's three: decoded, both read as U+FFFD.
+    writeFileSync(index, Buffer.concat([good.subarray(0, at), Buffer.from([0xff]), good.subarray(at + 3)]));
+    // The same records with their keys reversed: every RFC is rendered again and compared.
+    const reordered = {
+      ...artifact,
+      rfcs: artifact.rfcs.map((r) => Object.fromEntries(Object.entries(r).reverse()) as typeof r),
+    };
+    const r = await buildSite({ artifact: reordered, outDir: out });
+    expect(r.rendered).toBe(3);
+    expect(r.written).toEqual(['index.html']);
+    expect(readFileSync(index).equals(good)).toBe(true);
+  });
+
+  it('a build that stops half-way leaves no manifest, so the next one trusts no input hash', async () => {
+    const artifact = sampleArtifact({ rfcs: 5, seed: 15 });
+    const out = join(tmp, 'halfway');
+    await buildSite({ artifact, outDir: out, parallel: false });
+    const slug = artifact.rfcs[1]!.slug;
+    const page = join(out, 'rfcs', `${slug}.html`);
+    const original = readFileSync(page, 'utf8');
+    const changed = structuredClone(artifact);
+    changed.rfcs[1]!.body += '\n\nA change the next build reverts.\n';
+    // A directory where the feed goes: the build fails after writing the RFC pages, before its manifest.
+    rmSync(join(out, 'feed.xml'));
+    mkdirSync(join(out, 'feed.xml'));
+    await expect(buildSite({ artifact: changed, outDir: out, parallel: false })).rejects.toThrow();
+    expect(readFileSync(page, 'utf8')).toContain('A change the next build reverts.');
+    expect(listFiles(out)).not.toContain(MANIFEST);
+    rmSync(join(out, 'feed.xml'), { recursive: true });
+    const r = await buildSite({ artifact, outDir: out, parallel: false });
+    expect(r.rendered).toBe(5);
+    expect(readFileSync(page, 'utf8')).toBe(original);
+    // The failed build stopped before the search index: it still holds the original words.
+    expect(r.written).toEqual([`api/rfcs/${slug}.json`, 'feed.xml', `rfcs/${slug}.html`]);
   });
 
   it('never writes outside the output directory, whatever the slugs, tags and logins', async () => {
@@ -281,7 +388,7 @@ describe('buildSite', () => {
     await buildSite({ artifact: sampleArtifact({ rfcs: 2 }), outDir: out });
     writeFileSync(join(parent, 'keep.txt'), 'precious');
     const manifest = JSON.parse(readFileSync(join(out, MANIFEST), 'utf8'));
-    manifest.files.push('../keep.txt', '/etc/hostname');
+    manifest.paths.push('../keep.txt', '/etc/hostname');
     writeFileSync(join(out, MANIFEST), JSON.stringify(manifest));
     const r = await buildSite({ artifact: sampleArtifact({ rfcs: 2 }), outDir: out });
     expect(readFileSync(join(parent, 'keep.txt'), 'utf8')).toBe('precious');
