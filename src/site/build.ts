@@ -278,7 +278,6 @@ async function build(
   };
   const files = new Set<string>();
   const inputs: Record<string, string> = {};
-  let searchIndexHash = '';
   const written: string[] = [];
   let unchanged = 0;
   const dirs = new Set<string>();
@@ -417,7 +416,6 @@ async function build(
   const rendered = todo.length;
   if (!listed) listPages();
   const searchIndex = searchIndexJs(rfcs.map((rfc) => builtDocs.get(rfc.slug) ?? keptDocs.get(rfc.slug)!));
-  searchIndexHash = sha(searchIndex);
   emit(sitePaths.searchIndex, searchIndex);
 
   const deleted: string[] = [];
@@ -442,7 +440,7 @@ async function build(
     settings,
     paths: [...files].sort(cmp),
     inputs,
-    searchIndex: searchIndexHash,
+    searchIndex: sha(searchIndex),
   };
   const manifestText = stableJson(next);
   if (previous?.text !== manifestText || manifestRemoved) {

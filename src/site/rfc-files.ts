@@ -116,7 +116,7 @@ export class RfcFilesBuilder {
 
   /** Renders the page and JSON of one RFC and writes each one whose bytes changed. */
   buildOne(job: RfcFilesJob): RfcFilesResult {
-    return this.finish(job, this.renderer.render(job.rfc.body, linkBase(this.ctx, job.rfc)));
+    return this.buildBatch([job])[0]!;
   }
 
   /**
