@@ -17,6 +17,7 @@ import {
   runGate,
 } from '../../src/gate/index.ts';
 import { GiteaClient } from '../../src/gitea/client.ts';
+import type { FaultRule } from '../../src/sim/index.ts';
 import { counts, type Fixture, META, sampleCommands, snapshot, startFixture, writes } from './harness.ts';
 
 const exec = promisify(execFile);
@@ -77,6 +78,16 @@ const DELTAS: Record<
   graduate_rfc: { repos: 1, branches: 1 },
   withdraw_rfc: {},
 };
+
+/** Runs `fn` with the simulator's fault `rules` in force, and removes them whatever `fn` does. */
+async function underFaults<T>(f: Fixture, rules: FaultRule[], fn: () => Promise<T>): Promise<T> {
+  const removers = rules.map((rule) => f.sim.faults.add(rule));
+  try {
+    return await fn();
+  } finally {
+    for (const remove of removers) remove();
+  }
+}
 
 function delta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
@@ -146,18 +157,15 @@ describe.each(MODES)(
       const command = sampleCommands()[op];
       const extra = await modeDeps(f, mode, dirs);
       const s0 = counts(await snapshot(f.admin));
-      const removers = ['POST', 'PUT', 'PATCH', 'DELETE'].map((method) =>
-        f.sim.faults.add({ method, dropResponse: true }),
+      const ack = await underFaults(
+        f,
+        ['POST', 'PUT', 'PATCH', 'DELETE'].map((method) => ({ method, dropResponse: true })),
+        () =>
+          runGate(
+            command,
+            f.deps({ ...extra, config: { lockWaitMs: 50, lockPollMs: 10, retryDelayMs: 0, attempts: 8 } }),
+          ),
       );
-      let ack: Awaited<ReturnType<typeof runGate>>;
-      try {
-        ack = await runGate(
-          command,
-          f.deps({ ...extra, config: { lockWaitMs: 50, lockPollMs: 10, retryDelayMs: 0, attempts: 8 } }),
-        );
-      } finally {
-        for (const remove of removers) remove();
-      }
       expect(ack).toMatchObject({ success: true, prior_execution: false });
       const s1 = await snapshot(f.admin);
       expect(delta(s0, counts(s1))).toEqual(DELTAS[op]);
@@ -188,19 +196,15 @@ describe.each(MODES)(
       const command = sampleCommands('concurrent')[op];
       const extra = await modeDeps(f, mode, dirs);
       const s0 = counts(await snapshot(f.admin));
-      const remove = f.sim.faults.add({ method: 'GET', latencyMs: 15 });
-      let acks: Awaited<ReturnType<typeof runGate>>[];
-      try {
-        acks = await Promise.all(
+      const acks = await underFaults(f, [{ method: 'GET', latencyMs: 15 }], () =>
+        Promise.all(
           [1, 2, 3].map(async (n) => {
             const auditDir = await mkdtemp(join(f.auditDir, `c${n}-`));
             if (mode === 'artifact') await sweepInto(f, auditDir);
             return runGate(command, f.deps({ ...extra, auditDir }));
           }),
-        );
-      } finally {
-        remove();
-      }
+        ),
+      );
       expect(acks.map((a) => a.success)).toEqual([true, true, true]);
       expect(new Set(acks.map((a) => a.number)).size).toBe(1);
       expect(delta(s0, counts(await snapshot(f.admin)))).toEqual(DELTAS[op]);
@@ -377,13 +381,11 @@ describe('a create sent first whose refusal is lost: the answer does not claim t
     expect(first.success, first.message).toBe(true);
     const s1 = await snapshot(f.admin);
     const dir = await unrecordedDir(f, 'refusal');
-    const remove = f.sim.faults.add({ method: 'POST', route: ROUTE[op]!, dropResponse: true, times: 1 });
-    let again: Awaited<ReturnType<typeof runGate>>;
-    try {
-      again = await runGate(command, f.deps({ auditDir: dir }));
-    } finally {
-      remove();
-    }
+    const again = await underFaults(
+      f,
+      [{ method: 'POST', route: ROUTE[op]!, dropResponse: true, times: 1 }],
+      () => runGate(command, f.deps({ auditDir: dir })),
+    );
     expect(await snapshot(f.admin)).toEqual(s1);
     expect(again).toMatchObject({ success: true, number: first.number, url: first.url });
     expect(again.message).not.toMatch(/made by this call's earlier write/);
@@ -402,13 +404,9 @@ describe('three concurrent runs, each with the artifact and a log that does not 
     const command = sampleCommands('concurrent-unrecorded')[op];
     const dirs = await Promise.all([1, 2, 3].map((n) => unrecordedDir(f, `u${n}`)));
     const s0 = counts(await snapshot(f.admin));
-    const remove = f.sim.faults.add({ method: 'GET', latencyMs: 15 });
-    let acks: Awaited<ReturnType<typeof runGate>>[];
-    try {
-      acks = await Promise.all(dirs.map((auditDir) => runGate(command, f.deps({ auditDir }))));
-    } finally {
-      remove();
-    }
+    const acks = await underFaults(f, [{ method: 'GET', latencyMs: 15 }], () =>
+      Promise.all(dirs.map((auditDir) => runGate(command, f.deps({ auditDir })))),
+    );
     expect(acks.map((a) => a.success)).toEqual([true, true, true]);
     expect(new Set(acks.map((a) => a.number)).size).toBe(1);
     expect(delta(s0, counts(await snapshot(f.admin)))).toEqual(DELTAS[op]);
@@ -430,13 +428,12 @@ describe('a write under a claim whose response is lost: the answer says this cal
   test.each(Object.keys(ROUTE).map((op) => [op as OpName]))('%s', async (op) => {
     const command = sampleCommands(`claim-lost-${op}`)[op];
     const s0 = counts(await snapshot(f.admin));
-    const remove = f.sim.faults.add({ method: 'POST', route: ROUTE[op]!, dropResponse: true, times: 1 });
-    let ack: Awaited<ReturnType<typeof runGate>>;
-    try {
-      ack = await runGate(command, f.deps({ auditDir: await unrecordedDir(f, 'claim-lost') }));
-    } finally {
-      remove();
-    }
+    const auditDir = await unrecordedDir(f, 'claim-lost');
+    const ack = await underFaults(
+      f,
+      [{ method: 'POST', route: ROUTE[op]!, dropResponse: true, times: 1 }],
+      () => runGate(command, f.deps({ auditDir })),
+    );
     expect(ack).toMatchObject({ success: true, prior_execution: false });
     expect(ack.message).toMatch(/made by this call's earlier write, whose response was lost/);
     expect(delta(s0, counts(await snapshot(f.admin)))).toEqual(DELTAS[op]);
