@@ -66,6 +66,45 @@ function floor(a: Artifact): number {
   return ms;
 }
 
+/** What creating files costs on the bench's disk when the run starts, and how long the run waited for it. */
+interface DiskProbe {
+  msPerFile: number;
+  waitedS: number;
+}
+
+const PROBE_FILES = 400;
+/** Kernel ms per created file above which the disk is still paying for recent deletions. */
+const PROBE_QUIET_MS = 0.2;
+/** Longest wait: ext4 skips an inode freed up to 360 s ago while its table block is dirty. */
+const PROBE_MAX_WAIT_S = 420;
+
+/**
+ * Creates files in a new directory of `tmp` until their kernel time per file shows a quiet disk,
+ * checking every 20 s. On ext4 without a journal (this VM's root file system) allocating an inode
+ * skips every inode freed in the last 60 s, or 360 s while its inode-table block is dirty
+ * (`recently_deleted` in `find_inode_bit`, fs/ext4/ialloc.c): right after something deleted tens of
+ * thousands of files (a test run, the last bench run's clean-up) every create costs 5 to 10 times
+ * more. A runner's fresh job does not start in that state, so the bench waits it out, and reports
+ * the figure. The probe's files stay until the run ends: deleting them would start the cost again.
+ */
+async function quietDisk(tmp: string): Promise<DiskProbe> {
+  const started = performance.now();
+  const data = Buffer.alloc(8192, 0x61);
+  for (let k = 0; ; k++) {
+    const dir = join(tmp, `disk-probe-${k}`);
+    mkdirSync(dir);
+    const c = process.cpuUsage();
+    for (let i = 0; i < PROBE_FILES; i++) writeFileSync(join(dir, `f${i}.html`), data);
+    const msPerFile = process.cpuUsage(c).system / 1000 / PROBE_FILES;
+    const waitedS = (performance.now() - started) / 1000;
+    if (msPerFile <= PROBE_QUIET_MS || waitedS >= PROBE_MAX_WAIT_S) return { msPerFile, waitedS };
+    process.stderr.write(
+      `disk probe: ${msPerFile.toFixed(2)} ms of kernel time per new file (quiet: <= ${PROBE_QUIET_MS}); waiting for recent deletions to age out (${Math.round(waitedS)} s so far)\n`,
+    );
+    await new Promise((r) => setTimeout(r, 20_000));
+  }
+}
+
 /** Largest per-page weight of HTML (without the rendered body), CSS and the page's scripts. */
 function pageWeight(out: string, a: Artifact): { kb: number; page: string } {
   const css = statSync(join(out, sitePaths.css)).size;
@@ -93,7 +132,6 @@ function pageWeight(out: string, a: Artifact): { kb: number; page: string } {
 
 async function measure(name: string, artifact: Artifact, tmp: string, shm: string | null): Promise<Row> {
   const cache = join(tmp, `${name}-cache`);
-  const out = join(tmp, `${name}-site`);
   writeArtifact(cache, artifact);
   const bodyKb =
     artifact.rfcs.reduce((n, r) => n + Buffer.byteLength(r.body), 0) /
@@ -127,18 +165,28 @@ async function measure(name: string, artifact: Artifact, tmp: string, shm: strin
   const tmpfsOut = shm ? join(shm, `${name}-site`) : null;
   // Floor and builds run side by side in one process, alternating which goes first, so none
   // gets the warmer JIT or the quieter moment of a shared machine.
+  // Every build to the disk gets a directory of its own, and none is deleted before the run
+  // ends (`main` removes them all). On a file system without a journal, ext4 skips every inode
+  // freed in the last 60 s (360 s while its table block is dirty) when it allocates one
+  // (`recently_deleted` in `find_inode_bit`, fs/ext4/ialloc.c), so a build right after deleting the
+  // previous output paid for the bench's own clean-up: measured here, creating 20,000 files took
+  // 0.08 ms of kernel time each with nothing deleted and 0.47-0.51 ms right after deleting 40,000.
+  // A runner's fresh checkout pays no such cost. tmpfs has no such rule, so its output is reused.
+  let fresh = 0;
+  const freshOut = () => join(tmp, `${name}-site-${fresh++}`);
+  let out = '';
   for (let i = 0; i < repeats; i++) {
     if (i % 2 === 0) floorMs = Math.min(floorMs, floor(artifact));
-    rmSync(out, { recursive: true, force: true });
-    const { r, cpu } = await timed({ cacheDir: cache, outDir: out });
+    const fullOut = freshOut();
+    const { r, cpu } = await timed({ cacheDir: cache, outDir: fullOut });
     if (i === 0) firstMs = r.durationMs;
     if (!full || r.durationMs < full.durationMs) {
       full = r;
       fullCpu = cpu;
     }
     worstMs = Math.max(worstMs, r.durationMs);
-    rmSync(out, { recursive: true, force: true });
-    const one = await buildSite({ cacheDir: cache, outDir: out, parallel: false });
+    out = fullOut;
+    const one = await buildSite({ cacheDir: cache, outDir: freshOut(), parallel: false });
     oneThreadMs = Math.min(oneThreadMs, one.durationMs);
     if (tmpfsOut) {
       rmSync(tmpfsOut, { recursive: true, force: true });
@@ -192,7 +240,7 @@ async function measure(name: string, artifact: Artifact, tmp: string, shm: strin
 const f0 = (n: number) => n.toFixed(0);
 const f1 = (n: number) => n.toFixed(1);
 
-function report(rows: Row[], loadAtStart: number[], command: string): string {
+function report(rows: Row[], loadAtStart: number[], command: string, probe: DiskProbe): string {
   const lines = [
     '# Site benchmark',
     '',
@@ -203,6 +251,8 @@ function report(rows: Row[], loadAtStart: number[], command: string): string {
       .join(
         ' / ',
       )} (1/5/15 min) when the run ended, ${loadAtStart.map((l) => l.toFixed(1)).join(' / ')} when it began. The machine is shared: with a load above the core count every figure is inflated.`,
+    '',
+    `Disk probe before the run: ${probe.msPerFile.toFixed(3)} ms of kernel time per new file (${PROBE_FILES} files of 8 KB)${probe.waitedS >= 1 ? `, after waiting ${Math.round(probe.waitedS)} s for recently deleted inodes to age out` : ''}; the run waits until it is at most ${PROBE_QUIET_MS} ms (or ${PROBE_MAX_WAIT_S} s have passed). Builds to the disk each get a new directory and nothing on the disk is deleted until the run ends (see \`quietDisk\` in bench/site.ts).`,
     '',
     'Every figure is the best of 3 runs (2 at 10,000 RFCs).',
     'Floor: render every body with the same Markdown pipeline (markdown-it + highlight.js + anchors + link rewriting), nothing else.',
@@ -317,7 +367,10 @@ export async function main(argv: string[]): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'rfc-site-bench-'));
   const shm = existsSync('/dev/shm') ? mkdtempSync(join('/dev/shm', 'rfc-site-bench-')) : null;
   const rows: Row[] = [];
+  let probe: DiskProbe = { msPerFile: Number.NaN, waitedS: 0 };
   try {
+    probe = await quietDisk(tmp);
+    process.stderr.write(`disk probe: ${probe.msPerFile.toFixed(3)} ms of kernel time per new file\n`);
     const example = join(ROOT, 'cache-artifacts');
     if (existsSync(join(example, 'meta.json'))) {
       rows.push(await measure('example', await readArtifact(example), tmp, shm));
@@ -331,7 +384,12 @@ export async function main(argv: string[]): Promise<void> {
     rmSync(tmp, { recursive: true, force: true });
     if (shm) rmSync(shm, { recursive: true, force: true });
   }
-  const text = report(rows, loadAtStart, `npm run bench -- site${argv.length ? ` ${argv.join(' ')}` : ''}`);
+  const text = report(
+    rows,
+    loadAtStart,
+    `npm run bench -- site${argv.length ? ` ${argv.join(' ')}` : ''}`,
+    probe,
+  );
   process.stdout.write(text);
   if (write) {
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });

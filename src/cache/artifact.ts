@@ -90,7 +90,8 @@ function missingFile(dir: string, path: string, cause: unknown): never {
   });
 }
 
-function parseArtifactFile<T>(path: string, text: string): T {
+/** Parses one artifact file's text; throws naming `path` when it is not valid JSON. */
+export function parseArtifactFile<T>(path: string, text: string): T {
   try {
     return JSON.parse(text) as T;
   } catch (cause) {

@@ -83,6 +83,15 @@ export interface ApiRfcList {
   rfcs: ApiRfcSummary[];
 }
 
+/**
+ * The published text of an API document built by `apiSummary` and `apiRfc`: their keys are in
+ * sorted order at every level, so this is `stableJson`'s text without its walk to check the order
+ * (a test holds the two equal).
+ */
+export function apiJson(doc: ApiRfc | ApiRfcList): string {
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
 /** The summary of one RFC; `siteLink` turns a site path into the link the API publishes. */
 export function apiSummary(ctx: SiteContext, rfc: RfcRecord, siteLink: (p: string) => string): ApiRfcSummary {
   const L: GiteaLinks = ctx.links;

@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync
 import { dirname, join, resolve } from 'node:path';
 import { stableJson } from '../cache/artifact.ts';
 import type { Artifact, IdeaRecord, RfcRecord } from '../cache/model.ts';
-import { API_VERSION, type ApiRfcList, apiSummary, RFC_LIST_SCHEMA, RFC_SCHEMA } from './api.ts';
+import { API_VERSION, type ApiRfcList, apiJson, apiSummary, RFC_LIST_SCHEMA, RFC_SCHEMA } from './api.ts';
 import { FILTER_JS, ICON_SVG, SEARCH_JS, SITE_CSS } from './assets.ts';
 import { atomFeed, feedEvents } from './feed.ts';
 import { checkGiteaUrl, cmp, GiteaLinks } from './html.ts';
@@ -26,14 +26,16 @@ import {
   tagsPage,
 } from './pages.ts';
 import { resolveInside, sitePaths } from './paths.ts';
-import { readSiteArtifact } from './read.ts';
-import { BATCH, NEXT, STATE, sharedHelper, WORKING } from './render-pool.ts';
+import { readSiteArtifactFiles, type SiteArtifactFiles } from './read.ts';
+import { BATCH, type HelperRun, NEXT, STATE, sharedHelper, WORKING } from './render-pool.ts';
 import {
-  inputHash,
+  jobAt,
   RfcFilesBuilder,
   type RfcFilesJob,
   type RfcFilesResult,
   type RfcFilesSetup,
+  RfcRecords,
+  type RfcSource,
   SEARCH_FIELDS,
   type SearchDoc,
   searchDoc,
@@ -133,22 +135,27 @@ function readManifest(outDir: string): { manifest: Manifest; text: string } | nu
   }
 }
 
-/** Names of the files in one output directory (one readdir instead of a stat per page). */
-function listing(outDir: string): (path: string) => boolean {
+/** What the output directory held before the build: one readdir per directory instead of a stat per page. */
+function listing(outDir: string): { has(path: string): boolean; paths(dir: string): string[] } {
   const dirs = new Map<string, Set<string>>();
-  return (path: string) => {
-    const cut = path.lastIndexOf('/');
-    const dir = cut < 0 ? '' : path.slice(0, cut);
-    let names = dirs.get(dir);
-    if (!names) {
+  const names = (dir: string) => {
+    let set = dirs.get(dir);
+    if (!set) {
       try {
-        names = new Set(readdirSync(resolve(outDir, dir)));
+        set = new Set(readdirSync(resolve(outDir, dir)));
       } catch {
-        names = new Set();
+        set = new Set();
       }
-      dirs.set(dir, names);
+      dirs.set(dir, set);
     }
-    return names.has(path.slice(cut + 1));
+    return set;
+  };
+  return {
+    has: (path) => {
+      const cut = path.lastIndexOf('/');
+      return names(cut < 0 ? '' : path.slice(0, cut)).has(path.slice(cut + 1));
+    },
+    paths: (dir) => [...names(dir)].map((n) => `${dir}/${n}`),
   };
 }
 
@@ -231,33 +238,23 @@ async function build(
 ): Promise<SiteBuildResult> {
   const { now, started, previous } = run;
   let artifact = options.artifact;
-  let fileHashes = new Map<RfcRecord, string>();
+  let read: SiteArtifactFiles | null = null;
   if (!artifact) {
     if (!options.cacheDir) throw new Error('no artifact: pass "--cache DIR" (the cache-artifacts directory)');
     if (deps.readArtifact) artifact = await deps.readArtifact(options.cacheDir);
-    else ({ artifact, fileHashes } = readSiteArtifact(options.cacheDir));
+    else read = readSiteArtifactFiles(options.cacheDir);
   }
+  const meta = read?.meta ?? artifact!.meta;
+  const source: RfcSource = read
+    ? { kind: 'files', files: read.files }
+    : { kind: 'records', rfcs: artifact!.rfcs };
+  const records = new RfcRecords(source);
   const outDir = options.outDir;
   const baseUrl = normalizeBaseUrl(options.baseUrl);
-  const giteaBase = checkGiteaUrl(artifact.meta.giteaUrl);
-  const meta = artifact.meta;
+  const giteaBase = checkGiteaUrl(meta.giteaUrl);
   const ctx: SiteContext = { meta, links: new GiteaLinks(giteaBase, meta.defaultBranch || 'main') };
   const siteLink = (p: string) => (baseUrl ? `${baseUrl}${p}` : p);
   const warnings: string[] = [];
-
-  const seen = new Set<string>();
-  const rfcs: RfcRecord[] = [];
-  for (const rfc of [...artifact.rfcs].sort((a, b) => cmp(a.slug, b.slug))) {
-    const page = sitePaths.rfc(rfc.slug);
-    if (seen.has(page)) {
-      warnings.push(`duplicate slug "${rfc.slug}" in the artifact: only the first record is published`);
-      continue;
-    }
-    seen.add(page);
-    rfcs.push(rfc);
-  }
-  const ideas = [...artifact.ideas].sort((a, b) => a.number - b.number);
-  const problems = [...artifact.problems].sort((a, b) => cmp(a.file, b.file));
 
   const old = previous?.manifest ?? null;
   const settings = sha(
@@ -276,192 +273,273 @@ async function build(
     manifestRemoved = true;
     if (previous) rmSync(resolveInside(outDir, MANIFEST), { force: true });
   };
-  const files = new Set<string>();
-  const inputs: Record<string, string> = {};
-  const written: string[] = [];
-  let unchanged = 0;
-  const dirs = new Set<string>();
-
   const onDisk = listing(outDir);
-  const emit = (path: string, text: string) => {
-    files.add(path);
-    const target = resolveInside(outDir, path);
-    const dir = dirname(target);
-    if (!dirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      dirs.add(dir);
-    }
-    if (writeIfChanged(target, text, onDisk(path), beforeWrites)) written.push(path);
-    else unchanged++;
+  const setup: RfcFilesSetup = {
+    meta,
+    giteaBase,
+    baseUrl,
+    outDir,
+    existing: [...onDisk.paths('rfcs'), ...onDisk.paths('api/rfcs')],
   };
-
-  const todo: RfcFilesJob[] = [];
-  /** Serialized search documents of RFCs that are not rebuilt, reused from the previous index. */
-  const keptDocs = new Map<string, string>();
-  const oldDocs = reuseInputs ? previousSearchDocs(outDir, old.searchIndex) : new Map<string, SearchDoc>();
-  for (const rfc of rfcs) {
-    const page = sitePaths.rfc(rfc.slug);
-    const json = sitePaths.rfcJson(rfc.slug);
-    const pageOnDisk = onDisk(page);
-    const jsonOnDisk = onDisk(json);
-    files.add(page);
-    files.add(json);
-    const known = fileHashes.get(rfc);
-    if (!reuseInputs) {
-      // Every RFC is rebuilt: the thread that builds it hashes its input when the read did not.
-      todo.push({ rfc, ...(known ? { input: known } : {}), pageOnDisk, jsonOnDisk });
-      continue;
-    }
-    const input = known ?? inputHash(rfc);
-    inputs[rfc.slug] = input;
-    if (
-      old.inputs[rfc.slug] === input &&
-      pageOnDisk &&
-      jsonOnDisk &&
-      oldFiles.has(page) &&
-      oldFiles.has(json)
-    ) {
-      unchanged += 2;
-      const doc = oldDocs.get(rfc.slug);
-      keptDocs.set(rfc.slug, searchDocJson(doc ?? searchDoc(rfc)));
-    } else {
-      todo.push({ rfc, input, pageOnDisk, jsonOnDisk });
-    }
-  }
-
-  const setup: RfcFilesSetup = { meta, giteaBase, baseUrl, outDir };
-  const builder = new RfcFilesBuilder(setup, renderer);
-  if (todo.length) {
+  const makeDirs = () => {
     beforeWrites();
     mkdirSync(resolveInside(outDir, 'rfcs'), { recursive: true });
     mkdirSync(resolveInside(outDir, 'api/rfcs'), { recursive: true });
-  }
-  const builtDocs = new Map<string, string>();
-  const record = ({ rfc }: RfcFilesJob, r: RfcFilesResult) => {
-    const page = sitePaths.rfc(rfc.slug);
-    const json = sitePaths.rfcJson(rfc.slug);
-    inputs[rfc.slug] = r.input;
-    builtDocs.set(rfc.slug, r.search);
-    if (r.pageWritten) written.push(page);
-    else unchanged++;
-    if (r.jsonWritten) written.push(json);
-    else unchanged++;
   };
 
-  /** Every page and file that lists many RFCs, except the search index (it needs every RFC's document). */
-  const listPages = () => {
-    const tags = new Map<string, RfcRecord[]>();
+  const shared = new Int32Array(new SharedArrayBuffer(8));
+  const parallel = options.parallel !== false;
+  let helper: HelperRun | null = null;
+  /**
+   * A full build of an artifact read from disk hands the worker every RFC file before any is
+   * parsed: it parses the ones it claims from the shared bytes while this thread parses them all
+   * (the list pages need every record), so the worker starts at once and nothing is copied. Two
+   * files with one slug are both built then, and the first one's files are rebuilt at the end.
+   */
+  const early = read !== null && !reuseInputs && parallel && records.count >= PARALLEL_MIN;
+  if (early) {
+    makeDirs();
+    helper = sharedHelper(deps.workerUrl).run(setup, source, records.count, shared);
+  }
+  try {
+    return await buildWith(helper);
+  } catch (e) {
+    if (helper) {
+      // Stop the worker claiming and let it finish what it holds before the error leaves the build.
+      Atomics.store(shared, NEXT, 0x3fff_0000);
+      await helper.finish();
+    }
+    throw e;
+  }
+
+  async function buildWith(earlyHelper: HelperRun | null): Promise<SiteBuildResult> {
+    let helper = earlyHelper;
+    const order: number[] = [];
+    for (let i = 0; i < records.count; i++) {
+      records.record(i);
+      order.push(i);
+    }
+    // Stable: records with one slug keep the order of their files.
+    order.sort((a, b) => cmp(records.record(a).slug, records.record(b).slug));
+    const byPage = new Map<string, number>();
+    const rfcs: RfcRecord[] = [];
+    /** record indices published under a page path another record claimed first */
+    const dropped = new Set<number>();
+    /** record indices that won their page path over a later record */
+    const contested = new Set<number>();
+    for (const i of order) {
+      const rfc = records.record(i);
+      const page = sitePaths.rfc(rfc.slug);
+      const first = byPage.get(page);
+      if (first !== undefined) {
+        warnings.push(`duplicate slug "${rfc.slug}" in the artifact: only the first record is published`);
+        dropped.add(i);
+        contested.add(first);
+        continue;
+      }
+      byPage.set(page, i);
+      rfcs.push(rfc);
+    }
+    const ideas = [...(read?.ideas ?? artifact!.ideas)].sort((a, b) => a.number - b.number);
+    const problems = [...(read?.problems ?? artifact!.problems)].sort((a, b) => cmp(a.file, b.file));
+
+    const files = new Set<string>();
+    const inputs: Record<string, string> = {};
+    const written: string[] = [];
+    let unchanged = 0;
+    const dirs = new Set<string>();
+
+    const emit = (path: string, text: string) => {
+      files.add(path);
+      const target = resolveInside(outDir, path);
+      const dir = dirname(target);
+      if (!dirs.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        dirs.add(dir);
+      }
+      if (writeIfChanged(target, text, onDisk.has(path), beforeWrites)) written.push(path);
+      else unchanged++;
+    };
+
+    /** Serialized search documents of RFCs that are not rebuilt, reused from the previous index. */
+    const keptDocs = new Map<string, string>();
+    const oldDocs = reuseInputs ? previousSearchDocs(outDir, old.searchIndex) : new Map<string, SearchDoc>();
+    const todo: RfcFilesJob[] = [];
     for (const rfc of rfcs) {
-      for (const t of new Set(rfc.tags)) {
-        const list = tags.get(t);
-        if (list) list.push(rfc);
-        else tags.set(t, [rfc]);
+      const index = byPage.get(sitePaths.rfc(rfc.slug))!;
+      const page = sitePaths.rfc(rfc.slug);
+      const json = sitePaths.rfcJson(rfc.slug);
+      files.add(page);
+      files.add(json);
+      if (early) continue;
+      if (!reuseInputs) {
+        todo.push({ index });
+        continue;
+      }
+      const input = records.input(index);
+      inputs[rfc.slug] = input;
+      if (
+        old.inputs[rfc.slug] === input &&
+        onDisk.has(page) &&
+        onDisk.has(json) &&
+        oldFiles.has(page) &&
+        oldFiles.has(json)
+      ) {
+        unchanged += 2;
+        const doc = oldDocs.get(rfc.slug);
+        keptDocs.set(rfc.slug, searchDocJson(doc ?? searchDoc(rfc)));
+      } else {
+        todo.push({ index, input });
       }
     }
-    const persons = collectPeople(rfcs, ideas);
-    emit(sitePaths.index, indexPage(ctx, rfcs, ideas, problems));
-    emit(sitePaths.tags, tagsPage(ctx, tags));
-    for (const [tag, list] of tags) emit(sitePaths.tag(tag), tagPage(ctx, tag, list));
-    emit(sitePaths.people, peoplePage(ctx, persons));
-    for (const [login, activity] of persons) emit(sitePaths.person(login), personPage(ctx, login, activity));
-    emit(sitePaths.problems, problemsPage(ctx, problems));
-    emit(sitePaths.search, searchPage(ctx));
-    emit(
-      sitePaths.feed,
-      atomFeed(meta, ctx.links, feedEvents(meta, ctx.links, rfcs, ideas, siteLink), siteLink),
-    );
-    const list: ApiRfcList = {
-      apiVersion: API_VERSION,
-      count: rfcs.length,
-      giteaUrl: giteaBase,
-      metaRepo: meta.metaRepo,
-      rfcs: rfcs.map((rfc) => apiSummary(ctx, rfc, siteLink)),
+    /** Early: every record, in file order (`jobAt`); else the winners that need building. */
+    const jobs: RfcFilesJob[] | number = early ? records.count : todo;
+    const count = early ? records.count : todo.length;
+
+    const builder = new RfcFilesBuilder(setup, renderer);
+    if (count && !early) makeDirs();
+    const builtDocs = new Map<string, string>();
+    const record = (rfc: RfcRecord, r: RfcFilesResult) => {
+      inputs[rfc.slug] = r.input;
+      builtDocs.set(rfc.slug, r.search);
+      if (r.pageWritten) written.push(sitePaths.rfc(rfc.slug));
+      else unchanged++;
+      if (r.jsonWritten) written.push(sitePaths.rfcJson(rfc.slug));
+      else unchanged++;
     };
-    emit(sitePaths.apiList, stableJson(list));
-    emit(sitePaths.apiListSchema, stableJson(RFC_LIST_SCHEMA));
-    emit(sitePaths.apiRfcSchema, stableJson(RFC_SCHEMA));
-    emit(sitePaths.css, SITE_CSS);
-    emit(sitePaths.icon, ICON_SVG);
-    emit(sitePaths.filterJs, FILTER_JS);
-    emit(sitePaths.searchJs, SEARCH_JS);
-  };
-  let listed = false;
 
-  const results: (RfcFilesResult | undefined)[] = new Array(todo.length);
-  const shared = new Int32Array(new SharedArrayBuffer(8));
-  let threads = 1 as 1 | 2;
-  const wanted = options.parallel !== false && todo.length >= PARALLEL_MIN;
-  const helper = wanted ? sharedHelper(deps.workerUrl).run(setup, todo, shared) : null;
-  if (helper && deps.awaitHelper) await helper.started();
-  // Both threads claim the next BATCH RFCs from `shared`; the main thread builds the list pages as soon
-  // as the worker has begun, so the worker is never starved while they are built.
-  for (let i = Atomics.add(shared, NEXT, BATCH); i < todo.length; i = Atomics.add(shared, NEXT, BATCH)) {
-    if (!listed && Atomics.load(shared, STATE) === WORKING) {
-      listPages();
-      listed = true;
-    }
-    for (const [k, r] of builder.buildBatch(todo.slice(i, i + BATCH)).entries()) results[i + k] = r;
-  }
-  if (helper) {
-    const outcome = await helper.finish();
-    for (const [i, r] of outcome.results) results[i] = r;
-    if (outcome.results.size > 0) threads = 2;
-    if (outcome.error !== undefined)
-      warnings.push(`render worker failed (${outcome.error}); the main thread built its share`);
-  }
-  // Anything a failed worker claimed but did not report is built here, and written whatever the disk
-  // holds: the worker may have written it already, and the result must still count it as written.
-  for (const [i, job] of todo.entries())
-    record(job, results[i] ?? builder.buildOne({ ...job, pageOnDisk: false, jsonOnDisk: false }));
-  const rendered = todo.length;
-  if (!listed) listPages();
-  const searchIndex = searchIndexJs(rfcs.map((rfc) => builtDocs.get(rfc.slug) ?? keptDocs.get(rfc.slug)!));
-  emit(sitePaths.searchIndex, searchIndex);
+    /** Every page and file that lists many RFCs, except the search index (it needs every RFC's document). */
+    const listPages = () => {
+      const tags = new Map<string, RfcRecord[]>();
+      for (const rfc of rfcs) {
+        for (const t of new Set(rfc.tags)) {
+          const list = tags.get(t);
+          if (list) list.push(rfc);
+          else tags.set(t, [rfc]);
+        }
+      }
+      const persons = collectPeople(rfcs, ideas);
+      emit(sitePaths.index, indexPage(ctx, rfcs, ideas, problems));
+      emit(sitePaths.tags, tagsPage(ctx, tags));
+      for (const [tag, list] of tags) emit(sitePaths.tag(tag), tagPage(ctx, tag, list));
+      emit(sitePaths.people, peoplePage(ctx, persons));
+      for (const [login, activity] of persons)
+        emit(sitePaths.person(login), personPage(ctx, login, activity));
+      emit(sitePaths.problems, problemsPage(ctx, problems));
+      emit(sitePaths.search, searchPage(ctx));
+      emit(
+        sitePaths.feed,
+        atomFeed(meta, ctx.links, feedEvents(meta, ctx.links, rfcs, ideas, siteLink), siteLink),
+      );
+      const list: ApiRfcList = {
+        apiVersion: API_VERSION,
+        count: rfcs.length,
+        giteaUrl: giteaBase,
+        metaRepo: meta.metaRepo,
+        rfcs: rfcs.map((rfc) => apiSummary(ctx, rfc, siteLink)),
+      };
+      emit(sitePaths.apiList, apiJson(list));
+      emit(sitePaths.apiListSchema, stableJson(RFC_LIST_SCHEMA));
+      emit(sitePaths.apiRfcSchema, stableJson(RFC_SCHEMA));
+      emit(sitePaths.css, SITE_CSS);
+      emit(sitePaths.icon, ICON_SVG);
+      emit(sitePaths.filterJs, FILTER_JS);
+      emit(sitePaths.searchJs, SEARCH_JS);
+    };
+    let listed = false;
 
-  const deleted: string[] = [];
-  for (const path of oldFiles) {
-    if (files.has(path)) continue;
-    let target: string;
-    try {
-      target = resolveInside(outDir, path);
-    } catch {
-      warnings.push(`ignored "${path}" in ${MANIFEST}: it is outside the output directory`);
-      continue;
+    const results: (RfcFilesResult | undefined)[] = new Array(count);
+    let threads = 1 as 1 | 2;
+    if (!helper && parallel && count >= PARALLEL_MIN)
+      helper = sharedHelper(deps.workerUrl).run(setup, source, jobs, shared);
+    if (helper && deps.awaitHelper) await helper.started();
+    // Both threads claim the next BATCH RFCs from `shared`; the main thread builds the list pages as soon
+    // as the worker has begun, so the worker is never starved while they are built.
+    for (let i = Atomics.add(shared, NEXT, BATCH); i < count; i = Atomics.add(shared, NEXT, BATCH)) {
+      if (!listed && Atomics.load(shared, STATE) === WORKING) {
+        listPages();
+        listed = true;
+      }
+      const batch: RfcFilesJob[] = [];
+      for (let k = i; k < Math.min(count, i + BATCH); k++) batch.push(jobAt(jobs, k));
+      for (const [k, r] of builder.buildBatch(records, batch).entries()) results[i + k] = r;
     }
-    try {
-      unlinkSync(target);
-      deleted.push(path);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    if (helper) {
+      const outcome = await helper.finish();
+      for (const [i, r] of outcome.results) results[i] = r;
+      if (outcome.results.size > 0) threads = 2;
+      if (outcome.error !== undefined)
+        warnings.push(`render worker failed (${outcome.error}); the main thread built its share`);
     }
+    // Anything a failed worker claimed but did not report is built here, and written whatever the disk
+    // holds: the worker may have written it already, and the result must still count it as written.
+    for (let k = 0; k < count; k++) {
+      const job = jobAt(jobs, k);
+      if (dropped.has(job.index)) continue;
+      const r = results[k] ?? builder.buildOne(records, { ...job, disk: 'overwrite' });
+      if (!contested.has(job.index)) {
+        record(records.record(job.index), r);
+        continue;
+      }
+      // A record dropped for its slug may have been built after this one: build this one again,
+      // comparing with what is there.
+      const again = builder.buildOne(records, { ...job, input: r.input, disk: 'compare' });
+      record(records.record(job.index), {
+        ...again,
+        pageWritten: r.pageWritten || again.pageWritten,
+        jsonWritten: r.jsonWritten || again.jsonWritten,
+      });
+    }
+    const rendered = rfcs.length - keptDocs.size;
+    if (!listed) listPages();
+    const searchIndex = searchIndexJs(rfcs.map((rfc) => builtDocs.get(rfc.slug) ?? keptDocs.get(rfc.slug)!));
+    emit(sitePaths.searchIndex, searchIndex);
+
+    const deleted: string[] = [];
+    for (const path of oldFiles) {
+      if (files.has(path)) continue;
+      let target: string;
+      try {
+        target = resolveInside(outDir, path);
+      } catch {
+        warnings.push(`ignored "${path}" in ${MANIFEST}: it is outside the output directory`);
+        continue;
+      }
+      try {
+        unlinkSync(target);
+        deleted.push(path);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    }
+    const next: Manifest = {
+      generator: GENERATOR,
+      settings,
+      paths: [...files].sort(cmp),
+      inputs,
+      searchIndex: sha(searchIndex),
+    };
+    const manifestText = stableJson(next);
+    if (previous?.text !== manifestText || manifestRemoved) {
+      mkdirSync(outDir, { recursive: true });
+      writeFileSync(resolveInside(outDir, MANIFEST), manifestText);
+    }
+    written.sort(cmp);
+    deleted.sort(cmp);
+    return {
+      outDir,
+      rfcs: rfcs.length,
+      rendered,
+      threads,
+      pagesWritten: written.length,
+      pagesUnchanged: unchanged,
+      pagesDeleted: deleted.length,
+      written,
+      deleted,
+      warnings,
+      durationMs: Math.round((now() - started) * 10) / 10,
+    };
   }
-  const next: Manifest = {
-    generator: GENERATOR,
-    settings,
-    paths: [...files].sort(cmp),
-    inputs,
-    searchIndex: sha(searchIndex),
-  };
-  const manifestText = stableJson(next);
-  if (previous?.text !== manifestText || manifestRemoved) {
-    mkdirSync(outDir, { recursive: true });
-    writeFileSync(resolveInside(outDir, MANIFEST), manifestText);
-  }
-  written.sort(cmp);
-  deleted.sort(cmp);
-  return {
-    outDir,
-    rfcs: rfcs.length,
-    rendered,
-    threads,
-    pagesWritten: written.length,
-    pagesUnchanged: unchanged,
-    pagesDeleted: deleted.length,
-    written,
-    deleted,
-    warnings,
-    durationMs: Math.round((now() - started) * 10) / 10,
-  };
 }
 
 const SEARCH_PREFIX = 'window.RFC_SEARCH = ';

@@ -45,83 +45,109 @@ export function feedEvents(
   siteLink: (path: string) => string,
   limit = 100,
 ): FeedEvent[] {
+  // A first pass only collects the dates; the second builds the events dated at or after the
+  // `limit`-th newest, so a large artifact builds about `limit` events instead of one per PR.
+  const dates: string[] = [];
+  eachEvent(meta, links, rfcs, ideas, siteLink, (updated) => {
+    dates.push(updated);
+    return false;
+  });
+  let keep: (updated: string) => boolean = () => true;
+  if (dates.length > limit) {
+    dates.sort((a, b) => cmp(b, a));
+    const oldest = dates[limit - 1]!;
+    keep = (updated) => updated >= oldest;
+  }
+  const events = eachEvent(meta, links, rfcs, ideas, siteLink, keep);
+  events.sort((a, b) => cmp(b.updated, a.updated) || cmp(a.id, b.id));
+  return events.slice(0, limit);
+}
+
+/** Every event of the artifact whose date `keep` accepts (`keep` sees every event's date). */
+function eachEvent(
+  meta: ArtifactMeta,
+  links: GiteaLinks,
+  rfcs: RfcRecord[],
+  ideas: IdeaRecord[],
+  siteLink: (path: string) => string,
+  keep: (updated: string) => boolean,
+): FeedEvent[] {
   const events: FeedEvent[] = [];
   for (const idea of ideas) {
     const updated = rfc3339(idea.createdAt);
-    const url = safeHttp(idea.url, links.pull(meta.metaRepo, idea.number));
-    if (updated)
+    if (updated && keep(updated))
       events.push({
         id: `${links.pull(meta.metaRepo, idea.number)}#proposed`,
         kind: 'idea',
         updated,
         title: `New idea: ${idea.title}`,
         author: idea.openedBy,
-        link: url,
+        link: safeHttp(idea.url, links.pull(meta.metaRepo, idea.number)),
         summary: `${idea.openedBy} proposed "${idea.slug}" in pull request #${idea.number}.`,
       });
   }
   for (const rfc of rfcs) {
-    const page = siteLink(sitePaths.rfc(rfc.slug));
-    const entryUrl = links.src(meta.metaRepo, rfc.entryPath, meta.defaultBranch);
+    const page = () => siteLink(sitePaths.rfc(rfc.slug));
+    const entryUrl = () => links.src(meta.metaRepo, rfc.entryPath, meta.defaultBranch);
     const graduated = rfc3339(rfc.graduatedAt);
-    if (graduated)
+    if (graduated && keep(graduated))
       events.push({
-        id: `${entryUrl}#graduated`,
+        id: `${entryUrl()}#graduated`,
         kind: 'graduation',
         updated: graduated,
         title: `Graduated: ${rfc.title}${rfc.id !== null ? ` (RFC ${rfc.id})` : ''}`,
         author: rfc.graduatedBy ?? 'unknown',
-        link: page,
+        link: page(),
         summary: `${rfc.title} graduated${rfc.repo ? ` into ${rfc.repo}` : ''}.`,
       });
     let lastMetaMerge: string | null = null;
     for (const pr of rfc.prs) {
-      const url = safeHttp(pr.url, links.pull(pr.repo, pr.number));
-      const id = links.pull(pr.repo, pr.number);
-      const merged = rfc3339(pr.mergedAt);
-      if (pr.state === 'merged' && merged) {
+      const url = () => safeHttp(pr.url, links.pull(pr.repo, pr.number));
+      const id = () => links.pull(pr.repo, pr.number);
+      const merged = pr.state === 'merged' ? rfc3339(pr.mergedAt) : null;
+      if (merged) {
         if (pr.repo === meta.metaRepo && (lastMetaMerge === null || merged > lastMetaMerge))
           lastMetaMerge = merged;
         const accepted = pr.repo === meta.metaRepo && pr.kind === 'propose';
         const intoDraft = pr.repo === meta.metaRepo && !accepted && rfc.state === 'super-draft';
-        events.push({
-          id: `${id}#merged`,
-          kind: accepted ? 'accepted' : intoDraft ? 'super-draft-merge' : 'pr-merged',
-          updated: merged,
-          title: accepted
-            ? `Accepted as a super-draft: ${rfc.title}`
-            : `${intoDraft ? 'Merged into super-draft' : 'Merged into'} ${rfc.title}: ${pr.title}`,
-          author: pr.openedBy,
-          link: url,
-          summary: `${pr.repo}#${pr.number} (${pr.kind}) by ${pr.openedBy} was merged${pr.mergedBy ? ` by ${pr.mergedBy}` : ''}.`,
-        });
+        if (keep(merged))
+          events.push({
+            id: `${id()}#merged`,
+            kind: accepted ? 'accepted' : intoDraft ? 'super-draft-merge' : 'pr-merged',
+            updated: merged,
+            title: accepted
+              ? `Accepted as a super-draft: ${rfc.title}`
+              : `${intoDraft ? 'Merged into super-draft' : 'Merged into'} ${rfc.title}: ${pr.title}`,
+            author: pr.openedBy,
+            link: url(),
+            summary: `${pr.repo}#${pr.number} (${pr.kind}) by ${pr.openedBy} was merged${pr.mergedBy ? ` by ${pr.mergedBy}` : ''}.`,
+          });
       }
-      const closed = rfc3339(pr.closedAt ?? pr.updatedAt);
-      if (pr.state === 'withdrawn' && closed)
+      const closed = pr.state === 'withdrawn' ? rfc3339(pr.closedAt ?? pr.updatedAt) : null;
+      if (closed && keep(closed))
         events.push({
-          id: `${id}#withdrawn`,
+          id: `${id()}#withdrawn`,
           kind: 'pr-withdrawn',
           updated: closed,
           title: `Withdrawn: ${pr.title} (${rfc.title})`,
           author: pr.withdrawnBy ?? pr.openedBy,
-          link: url,
+          link: url(),
           summary: `${pr.repo}#${pr.number} was withdrawn by its author.`,
         });
     }
     // The artifact has no withdrawal date: the withdrawal lands through the last merged meta-repo PR.
-    if (rfc.state === 'withdrawn' && lastMetaMerge)
+    if (rfc.state === 'withdrawn' && lastMetaMerge && keep(lastMetaMerge))
       events.push({
-        id: `${entryUrl}#withdrawn`,
+        id: `${entryUrl()}#withdrawn`,
         kind: 'withdrawal',
         updated: lastMetaMerge,
         title: `Withdrawn: ${rfc.title}`,
         author: rfc.owners[0] ?? 'unknown',
-        link: page,
+        link: page(),
         summary: `${rfc.title} was withdrawn.`,
       });
   }
-  events.sort((a, b) => cmp(b.updated, a.updated) || cmp(a.id, b.id));
-  return events.slice(0, limit);
+  return events;
 }
 
 /** The Atom document; `selfHref` and page links are absolute when a base URL is set, else relative. */

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { WorkerReply, WorkerRequest } from './render-worker.ts';
-import type { RfcFilesJob, RfcFilesResult, RfcFilesSetup } from './rfc-files.ts';
+import type { RfcFilesJob, RfcFilesResult, RfcFilesSetup, RfcSource } from './rfc-files.ts';
 
 /** Slots of a run's shared counter: the next job to claim, and whether the worker has begun. */
 export const NEXT = 0;
@@ -105,10 +105,11 @@ export class RenderHelper {
   }
 
   /**
-   * Hands the worker every job of one build; it claims them one at a time through `shared[NEXT]`
-   * (an `Int32Array` on a `SharedArrayBuffer`) alongside the main thread.
+   * Hands the worker every job of one build; it claims them `BATCH` at a time through `shared[NEXT]`
+   * (an `Int32Array` on a `SharedArrayBuffer`) alongside the main thread. `jobs` as a number `n`
+   * means every record of `source`, 0 to n - 1.
    */
-  run(setup: RfcFilesSetup, jobs: RfcFilesJob[], shared: Int32Array): HelperRun {
+  run(setup: RfcFilesSetup, source: RfcSource, jobs: RfcFilesJob[] | number, shared: Int32Array): HelperRun {
     const id = this.nextId++;
     let begin: (started: boolean) => void = () => {};
     let settle: (outcome: HelperOutcome) => void = () => {};
@@ -130,7 +131,7 @@ export class RenderHelper {
           settle(outcome);
         },
       });
-      w.postMessage({ id, setup, jobs, shared } satisfies WorkerRequest);
+      w.postMessage({ id, setup, source, jobs, shared } satisfies WorkerRequest);
     }
     const held = <T>(p: Promise<T>): Promise<T> => {
       // Waiting on the worker must keep the process alive; an idle worker must not.

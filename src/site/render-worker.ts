@@ -2,13 +2,25 @@
 import { parentPort } from 'node:worker_threads';
 import { MarkdownRenderer } from './markdown.ts';
 import { BATCH, CANCELLED, IDLE, NEXT, STATE, WORKING } from './render-pool.ts';
-import { RfcFilesBuilder, type RfcFilesJob, type RfcFilesResult, type RfcFilesSetup } from './rfc-files.ts';
+import {
+  jobAt,
+  RfcFilesBuilder,
+  type RfcFilesJob,
+  type RfcFilesResult,
+  type RfcFilesSetup,
+  RfcRecords,
+  type RfcSource,
+} from './rfc-files.ts';
 
-/** One build's message to the worker: everything to build, and the counter both threads claim jobs from. */
+/**
+ * One build's message to the worker: where the records are, what to build, and the counter both
+ * threads claim jobs from. `jobs` is a number `n` for "every record of the source, 0 to n - 1".
+ */
 export interface WorkerRequest {
   id: number;
   setup: RfcFilesSetup;
-  jobs: RfcFilesJob[];
+  source: RfcSource;
+  jobs: RfcFilesJob[] | number;
   shared: Int32Array;
 }
 
@@ -20,7 +32,7 @@ export type WorkerReply =
 const port = parentPort;
 if (port) {
   const renderer = new MarkdownRenderer();
-  port.on('message', ({ id, setup, jobs, shared }: WorkerRequest) => {
+  port.on('message', ({ id, setup, source, jobs, shared }: WorkerRequest) => {
     if (Atomics.compareExchange(shared, STATE, IDLE, WORKING) === CANCELLED) {
       port.postMessage({ id, started: false } satisfies WorkerReply);
       return;
@@ -29,8 +41,12 @@ if (port) {
     const results: [number, RfcFilesResult][] = [];
     try {
       const builder = new RfcFilesBuilder(setup, renderer);
-      for (let i = Atomics.add(shared, NEXT, BATCH); i < jobs.length; i = Atomics.add(shared, NEXT, BATCH)) {
-        const built = builder.buildBatch(jobs.slice(i, i + BATCH));
+      const records = new RfcRecords(source, false);
+      const count = typeof jobs === 'number' ? jobs : jobs.length;
+      for (let i = Atomics.add(shared, NEXT, BATCH); i < count; i = Atomics.add(shared, NEXT, BATCH)) {
+        const batch: RfcFilesJob[] = [];
+        for (let k = i; k < Math.min(count, i + BATCH); k++) batch.push(jobAt(jobs, k));
+        const built = builder.buildBatch(records, batch);
         for (const [k, r] of built.entries()) results.push([i + k, r]);
       }
       port.postMessage({ id, results } satisfies WorkerReply);

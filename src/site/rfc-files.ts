@@ -6,13 +6,13 @@
 
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { stableJson } from '../cache/artifact.ts';
 import type { ArtifactMeta, RfcRecord } from '../cache/model.ts';
-import { apiRfc } from './api.ts';
+import { apiJson, apiRfc } from './api.ts';
 import { GiteaLinks } from './html.ts';
 import { type LinkBase, type MarkdownRenderer, type RenderedBody, searchWords } from './markdown.ts';
 import { bodyLocation, rfcPage, type SiteContext } from './pages.ts';
 import { resolveInside, sitePaths } from './paths.ts';
+import { parseRfcFile, type RfcFileSet, rfcFileHash } from './read.ts';
 
 /** What a thread needs to build RFC files (plain data, so it can be posted to a worker). */
 export interface RfcFilesSetup {
@@ -20,16 +20,69 @@ export interface RfcFilesSetup {
   giteaBase: string;
   baseUrl: string | undefined;
   outDir: string;
+  /**
+   * site paths of the RFC pages and JSON files an earlier build left (taken before this build
+   * wrote anything): each is read and compared before it is written, so unchanged bytes are not
+   * rewritten
+   */
+  existing: string[];
 }
 
-/** One RFC to build, and which of its two files an earlier build left on disk. */
+/** Where a build's RFC records come from, in a form that can be posted to a worker. */
+export type RfcSource =
+  /** records already in memory (cloned when posted) */
+  | { kind: 'records'; rfcs: RfcRecord[] }
+  /** the artifact's files as shared bytes, parsed by the thread that builds each one */
+  | { kind: 'files'; files: RfcFileSet };
+
+/**
+ * The RFC records of a source by index, parsed from the files when first asked for: kept for
+ * later calls, or (`keep: false`, the worker, which asks once for each record it builds) not.
+ */
+export class RfcRecords {
+  private readonly parsed: (RfcRecord | undefined)[];
+
+  constructor(
+    readonly source: RfcSource,
+    private readonly keep = true,
+  ) {
+    this.parsed = source.kind === 'records' ? source.rfcs : new Array(source.files.names.length);
+  }
+
+  get count(): number {
+    return this.parsed.length;
+  }
+
+  record(i: number): RfcRecord {
+    let rfc = this.parsed[i];
+    if (!rfc && this.source.kind === 'files') {
+      rfc = parseRfcFile(this.source.files, i);
+      if (this.keep) this.parsed[i] = rfc;
+    }
+    return rfc!;
+  }
+
+  /** The input hash of record `i`: of its file's bytes, or of the record when it came from memory. */
+  input(i: number): string {
+    return this.source.kind === 'files' ? rfcFileHash(this.source.files, i) : inputHash(this.record(i));
+  }
+}
+
+/** One RFC to build: its index in the source. */
 export interface RfcFilesJob {
-  rfc: RfcRecord;
-  /** its input hash when the caller already has it (`inputHash`, or the hash of the record's file) */
+  index: number;
+  /** its input hash when the caller already has it */
   input?: string;
-  /** its page exists: read and compared before writing, so unchanged bytes are not rewritten */
-  pageOnDisk?: boolean;
-  jsonOnDisk?: boolean;
+  /**
+   * how its two files meet the disk: by default each is compared with the file there when
+   * `existing` lists it; `compare` always compares; `overwrite` writes without comparing
+   */
+  disk?: 'compare' | 'overwrite';
+}
+
+/** Job `i` of a list of jobs, where a number `n` stands for every record of the source, 0 to n - 1. */
+export function jobAt(jobs: RfcFilesJob[] | number, i: number): RfcFilesJob {
+  return typeof jobs === 'number' ? { index: i } : jobs[i]!;
 }
 
 /** The outcome for one RFC: its input hash, which of the two files were (re)written, and its search document. */
@@ -101,6 +154,7 @@ export function linkBase(ctx: SiteContext, rfc: RfcRecord): LinkBase {
 export class RfcFilesBuilder {
   readonly ctx: SiteContext;
   private readonly siteLink: (p: string) => string;
+  private readonly existing: Set<string>;
 
   constructor(
     readonly setup: RfcFilesSetup,
@@ -112,30 +166,36 @@ export class RfcFilesBuilder {
     };
     const base = setup.baseUrl;
     this.siteLink = (p) => (base ? `${base}${p}` : p);
+    this.existing = new Set(setup.existing);
   }
 
   /** Renders the page and JSON of one RFC and writes each one whose bytes changed. */
-  buildOne(job: RfcFilesJob): RfcFilesResult {
-    return this.buildBatch([job])[0]!;
+  buildOne(records: RfcRecords, job: RfcFilesJob): RfcFilesResult {
+    return this.buildBatch(records, [job])[0]!;
   }
 
   /**
    * `buildOne` for several RFCs: every body is rendered first, then the files are built. Rendering
    * in a row keeps markdown-it and highlight.js hot in the CPU caches.
    */
-  buildBatch(jobs: RfcFilesJob[]): RfcFilesResult[] {
-    const bodies = jobs.map((j) => this.renderer.render(j.rfc.body, linkBase(this.ctx, j.rfc)));
-    return jobs.map((j, k) => this.finish(j, bodies[k]!));
+  buildBatch(records: RfcRecords, jobs: RfcFilesJob[]): RfcFilesResult[] {
+    const rfcs = jobs.map((j) => records.record(j.index));
+    const bodies = rfcs.map((rfc) => this.renderer.render(rfc.body, linkBase(this.ctx, rfc)));
+    return jobs.map((j, k) => this.finish(records, j, rfcs[k]!, bodies[k]!));
   }
 
-  private finish({ rfc, input, pageOnDisk, jsonOnDisk }: RfcFilesJob, body: RenderedBody): RfcFilesResult {
+  private finish(records: RfcRecords, job: RfcFilesJob, rfc: RfcRecord, body: RenderedBody): RfcFilesResult {
     const page = rfcPage(this.ctx, rfc, body);
-    const json = stableJson(apiRfc(this.ctx, rfc, body.toc, this.siteLink));
+    const json = apiJson(apiRfc(this.ctx, rfc, body.toc, this.siteLink));
     const out = this.setup.outDir;
+    const pagePath = sitePaths.rfc(rfc.slug);
+    const jsonPath = sitePaths.rfcJson(rfc.slug);
+    const compare = (path: string) =>
+      job.disk === 'compare' || (job.disk !== 'overwrite' && this.existing.has(path));
     return {
-      input: input ?? inputHash(rfc),
-      pageWritten: writeIfChanged(resolveInside(out, sitePaths.rfc(rfc.slug)), page, pageOnDisk === true),
-      jsonWritten: writeIfChanged(resolveInside(out, sitePaths.rfcJson(rfc.slug)), json, jsonOnDisk === true),
+      input: job.input ?? records.input(job.index),
+      pageWritten: writeIfChanged(resolveInside(out, pagePath), page, compare(pagePath)),
+      jsonWritten: writeIfChanged(resolveInside(out, jsonPath), json, compare(jsonPath)),
       search: searchDocJson(searchDoc(rfc)),
     };
   }

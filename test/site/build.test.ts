@@ -118,6 +118,97 @@ describe('buildSite', () => {
     for (const [k, v] of a) expect(b.get(k), k).toBe(v);
   });
 
+  it('builds from the artifact directory on two threads, the worker parsing the files it claims', async () => {
+    const cache = join(tmp, 'files-cache');
+    writeArtifact(cache, sampleArtifact({ rfcs: 230, seed: 17 }));
+    const one = await buildSite({ cacheDir: cache, outDir: join(tmp, 'files-1'), parallel: false });
+    const two = await buildSite({ cacheDir: cache, outDir: join(tmp, 'files-2') }, { awaitHelper: true });
+    expect(one.threads).toBe(1);
+    expect(two.threads).toBe(2);
+    expect(two.rendered).toBe(230);
+    expect(two.written).toEqual(one.written);
+    const a = snapshot(join(tmp, 'files-1'));
+    const b = snapshot(join(tmp, 'files-2'));
+    expect([...b.keys()]).toEqual([...a.keys()]);
+    for (const [k, v] of a) expect(b.get(k), k).toBe(v);
+    // The input hashes the worker took of the files it built are the ones a rebuild compares.
+    expect(await buildSite({ cacheDir: cache, outDir: join(tmp, 'files-2') })).toMatchObject({
+      rendered: 0,
+      pagesWritten: 0,
+    });
+  });
+
+  it('rebuilds every changed RFC file on two threads with the same input hashes as one thread', async () => {
+    const cache = join(tmp, 'files-inc-cache');
+    const artifact = sampleArtifact({ rfcs: 220, seed: 18 });
+    writeArtifact(cache, artifact);
+    const outs = [join(tmp, 'files-inc-1'), join(tmp, 'files-inc-2')];
+    for (const out of outs) await buildSite({ cacheDir: cache, outDir: out, parallel: false });
+    const changed = structuredClone(artifact);
+    for (const r of changed.rfcs) r.body += '\n\nEvery body changed on disk.\n';
+    writeArtifact(cache, changed);
+    const one = await buildSite({ cacheDir: cache, outDir: outs[0]!, parallel: false });
+    const two = await buildSite({ cacheDir: cache, outDir: outs[1]! }, { awaitHelper: true });
+    expect(two.threads).toBe(2);
+    expect(two.rendered).toBe(220);
+    expect(two.written).toEqual(one.written);
+    const a = snapshot(outs[0]!);
+    const b = snapshot(outs[1]!);
+    for (const [k, v] of a) expect(b.get(k), k).toBe(v);
+    expect(b.get(MANIFEST)).toBe(a.get(MANIFEST));
+  });
+
+  it('publishes the first of two RFC files with one slug, whichever thread built the other', async () => {
+    const cache = join(tmp, 'dup-cache');
+    const artifact = sampleArtifact({ rfcs: 215, seed: 19 });
+    writeArtifact(cache, artifact);
+    const first = [...artifact.rfcs].sort((x, y) => (x.slug < y.slug ? -1 : 1))[0]!;
+    // Sorts after every other file, so it is among the last built: without the final rebuild of the
+    // first record, its page would be the one left on disk.
+    const copy = { ...first, body: 'The body of a second file with the same slug.\n', title: 'Impostor' };
+    writeFileSync(join(cache, 'rfcs', 'zzzz-copy.json'), `${JSON.stringify(copy, null, 2)}\n`);
+    const one = await buildSite({ cacheDir: cache, outDir: join(tmp, 'dup-1'), parallel: false });
+    const two = await buildSite({ cacheDir: cache, outDir: join(tmp, 'dup-2') }, { awaitHelper: true });
+    expect(two.threads).toBe(2);
+    for (const r of [one, two]) {
+      expect(r.warnings).toEqual([
+        `duplicate slug "${first.slug}" in the artifact: only the first record is published`,
+      ]);
+      expect(r.rfcs).toBe(215);
+      expect(r.rendered).toBe(215);
+    }
+    expect(two.written).toEqual(one.written);
+    const page = readFileSync(join(tmp, 'dup-2', 'rfcs', `${first.slug}.html`), 'utf8');
+    expect(page).not.toContain('Impostor');
+    const a = snapshot(join(tmp, 'dup-1'));
+    const b = snapshot(join(tmp, 'dup-2'));
+    for (const [k, v] of a) expect(b.get(k), k).toBe(v);
+  });
+
+  it('fails naming an RFC file that is not JSON, with the worker stopped before the build returns', async () => {
+    const cache = join(tmp, 'bad-cache');
+    writeArtifact(cache, sampleArtifact({ rfcs: 260, seed: 20 }));
+    // A build first, so the worker is running and takes the broken build's request at once.
+    expect(
+      (await buildSite({ cacheDir: cache, outDir: join(tmp, 'bad-warm') }, { awaitHelper: true })).threads,
+    ).toBe(2);
+    writeFileSync(join(cache, 'rfcs', 'zzzz-broken.json'), '{"slug": "zzzz-broken", ');
+    const out = join(tmp, 'bad-site');
+    await expect(buildSite({ cacheDir: cache, outDir: out }, { awaitHelper: true })).rejects.toThrow(
+      /artifact file ".*zzzz-broken\.json" is not valid JSON/,
+    );
+    const count = () => listFiles(out).length;
+    const after = count();
+    // The worker stopped claiming: at most the batches it held when the error came, not all 260.
+    expect(listFiles(out).filter((f) => f.startsWith('rfcs/')).length).toBeLessThan(100);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(count()).toBe(after);
+    rmSync(join(cache, 'rfcs', 'zzzz-broken.json'));
+    const again = await buildSite({ cacheDir: cache, outDir: out });
+    expect(again.rfcs).toBe(260);
+    expect(listFiles(out)).toContain(MANIFEST);
+  });
+
   it.each([
     [
       'dies after claiming RFCs',
