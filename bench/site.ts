@@ -146,7 +146,7 @@ async function measure(name: string, artifact: Artifact, tmp: string, shm: strin
       rawRoot: 'https://x/',
     });
   // The machine is shared: every figure is the best of `repeats` runs, floor and build alike.
-  const repeats = artifact.rfcs.length >= 10000 ? 2 : 3;
+  const repeats = artifact.rfcs.length >= 10000 ? 3 : 5;
   let floorMs = Number.POSITIVE_INFINITY;
   let full: SiteBuildResult | null = null;
   let fullCpu = { user: 0, sys: 0 };
@@ -254,7 +254,7 @@ function report(rows: Row[], loadAtStart: number[], command: string, probe: Disk
     '',
     `Disk probe before the run: ${probe.msPerFile.toFixed(3)} ms of kernel time per new file (${PROBE_FILES} files of 8 KB)${probe.waitedS >= 1 ? `, after waiting ${Math.round(probe.waitedS)} s for recently deleted inodes to age out` : ''}; the run waits until it is at most ${PROBE_QUIET_MS} ms (or ${PROBE_MAX_WAIT_S} s have passed). Builds to the disk each get a new directory and nothing on the disk is deleted until the run ends (see \`quietDisk\` in bench/site.ts).`,
     '',
-    'Every figure is the best of 3 runs (2 at 10,000 RFCs).',
+    'Every figure is the best of 5 runs (3 at 10,000 RFCs).',
     'Floor: render every body with the same Markdown pipeline (markdown-it + highlight.js + anchors + link rewriting), nothing else.',
     'Full build: read the artifact from disk, render, write every page, JSON file, feed and search index into an empty directory.',
     'No-op rebuild: `buildSite` again with nothing changed. Incremental: one RFC file of the artifact changed, then `buildSite` again on the same output.',

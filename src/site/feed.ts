@@ -86,24 +86,21 @@ function eachEvent(
         summary: `${idea.openedBy} proposed "${idea.slug}" in pull request #${idea.number}.`,
       });
   }
+  // Links are made only for the events kept (no closure per record: most events are not kept).
   for (const rfc of rfcs) {
-    const page = () => siteLink(sitePaths.rfc(rfc.slug));
-    const entryUrl = () => links.src(meta.metaRepo, rfc.entryPath, meta.defaultBranch);
     const graduated = rfc3339(rfc.graduatedAt);
     if (graduated && keep(graduated))
       events.push({
-        id: `${entryUrl()}#graduated`,
+        id: `${links.src(meta.metaRepo, rfc.entryPath, meta.defaultBranch)}#graduated`,
         kind: 'graduation',
         updated: graduated,
         title: `Graduated: ${rfc.title}${rfc.id !== null ? ` (RFC ${rfc.id})` : ''}`,
         author: rfc.graduatedBy ?? 'unknown',
-        link: page(),
+        link: siteLink(sitePaths.rfc(rfc.slug)),
         summary: `${rfc.title} graduated${rfc.repo ? ` into ${rfc.repo}` : ''}.`,
       });
     let lastMetaMerge: string | null = null;
     for (const pr of rfc.prs) {
-      const url = () => safeHttp(pr.url, links.pull(pr.repo, pr.number));
-      const id = () => links.pull(pr.repo, pr.number);
       const merged = pr.state === 'merged' ? rfc3339(pr.mergedAt) : null;
       if (merged) {
         if (pr.repo === meta.metaRepo && (lastMetaMerge === null || merged > lastMetaMerge))
@@ -112,38 +109,38 @@ function eachEvent(
         const intoDraft = pr.repo === meta.metaRepo && !accepted && rfc.state === 'super-draft';
         if (keep(merged))
           events.push({
-            id: `${id()}#merged`,
+            id: `${links.pull(pr.repo, pr.number)}#merged`,
             kind: accepted ? 'accepted' : intoDraft ? 'super-draft-merge' : 'pr-merged',
             updated: merged,
             title: accepted
               ? `Accepted as a super-draft: ${rfc.title}`
               : `${intoDraft ? 'Merged into super-draft' : 'Merged into'} ${rfc.title}: ${pr.title}`,
             author: pr.openedBy,
-            link: url(),
+            link: safeHttp(pr.url, links.pull(pr.repo, pr.number)),
             summary: `${pr.repo}#${pr.number} (${pr.kind}) by ${pr.openedBy} was merged${pr.mergedBy ? ` by ${pr.mergedBy}` : ''}.`,
           });
       }
       const closed = pr.state === 'withdrawn' ? rfc3339(pr.closedAt ?? pr.updatedAt) : null;
       if (closed && keep(closed))
         events.push({
-          id: `${id()}#withdrawn`,
+          id: `${links.pull(pr.repo, pr.number)}#withdrawn`,
           kind: 'pr-withdrawn',
           updated: closed,
           title: `Withdrawn: ${pr.title} (${rfc.title})`,
           author: pr.withdrawnBy ?? pr.openedBy,
-          link: url(),
+          link: safeHttp(pr.url, links.pull(pr.repo, pr.number)),
           summary: `${pr.repo}#${pr.number} was withdrawn by its author.`,
         });
     }
     // The artifact has no withdrawal date: the withdrawal lands through the last merged meta-repo PR.
     if (rfc.state === 'withdrawn' && lastMetaMerge && keep(lastMetaMerge))
       events.push({
-        id: `${entryUrl()}#withdrawn`,
+        id: `${links.src(meta.metaRepo, rfc.entryPath, meta.defaultBranch)}#withdrawn`,
         kind: 'withdrawal',
         updated: lastMetaMerge,
         title: `Withdrawn: ${rfc.title}`,
         author: rfc.owners[0] ?? 'unknown',
-        link: page(),
+        link: siteLink(sitePaths.rfc(rfc.slug)),
         summary: `${rfc.title} was withdrawn.`,
       });
   }
