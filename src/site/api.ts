@@ -97,7 +97,8 @@ export function apiSummary(ctx: SiteContext, rfc: RfcRecord, siteLink: (p: strin
   const L: GiteaLinks = ctx.links;
   const loc = bodyLocation(ctx, rfc);
   const prCounts = { closed: 0, merged: 0, open: 0, withdrawn: 0 };
-  for (const pr of rfc.prs) if (pr.state in prCounts) prCounts[pr.state]++;
+  for (const pr of rfc.prs)
+    if (Object.hasOwn(prCounts, pr.state)) prCounts[pr.state as keyof typeof prCounts]++;
   // Keys in sorted order: the files are stable JSON, which then needs no reordering copy.
   return {
     arbiters: rfc.arbiters,

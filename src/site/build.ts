@@ -5,7 +5,7 @@
  * rewrites only files whose bytes differ from the file on disk.
  */
 
-import { mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { stableJson } from '../cache/artifact.ts';
 import type { Artifact, IdeaRecord, RfcRecord } from '../cache/model.ts';
@@ -49,6 +49,8 @@ export { SEARCH_FIELDS } from './rfc-files.ts';
 /** Bump when templates change so an incremental build re-renders every RFC page. */
 export const GENERATOR = 'rfc-actions-site/2';
 export const MANIFEST = '.rfc-site-manifest.json';
+/** The generator a manifest names while the build that wrote it is under way or was stopped. */
+const UNFINISHED = 'rfc-actions-site/unfinished';
 /** Below this many bodies to render, starting a worker thread costs more than it saves. */
 const PARALLEL_MIN = 200;
 /** One renderer per process: markdown-it and highlight.js setup is the expensive part. */
@@ -81,7 +83,7 @@ export interface SiteDeps {
 export interface SiteBuildResult {
   outDir: string;
   rfcs: number;
-  /** RFC bodies rendered this run (0 when every RFC is unchanged) */
+  /** RFCs built (their bodies rendered) this run (0 when every RFC is unchanged) */
   rendered: number;
   /** threads that rendered: 2 when the helper worker took part */
   threads: 1 | 2;
@@ -263,15 +265,24 @@ async function build(
   const reuseInputs = old !== null && old.generator === GENERATOR && old.settings === settings;
   const oldFiles = new Set(old?.paths ?? []);
   /**
-   * Removes the previous manifest before the first write: a build that stops half-way then leaves
-   * none, and the next one compares every file instead of trusting input hashes of files it may
-   * have changed.
+   * Replaces the previous manifest before the first write with one that trusts no input hash but
+   * keeps its list of files: a build that stops half-way then leaves a manifest the next build
+   * takes nothing from but what it may delete, so it compares every file instead of trusting input
+   * hashes of files this one may have changed, and still removes pages of RFCs gone since.
    */
   let manifestRemoved = false;
   const beforeWrites = () => {
     if (manifestRemoved) return;
     manifestRemoved = true;
-    if (previous) rmSync(resolveInside(outDir, MANIFEST), { force: true });
+    if (!previous) return;
+    const unfinished: Manifest = {
+      generator: UNFINISHED,
+      settings: '',
+      paths: old!.paths,
+      inputs: {},
+      searchIndex: '',
+    };
+    writeFileSync(resolveInside(outDir, MANIFEST), stableJson(unfinished));
   };
   const onDisk = listing(outDir);
   const setup: RfcFilesSetup = {
@@ -302,7 +313,7 @@ async function build(
     helper = sharedHelper(deps.workerUrl).run(setup, source, records.count, shared);
   }
   try {
-    return await buildWith(helper);
+    return await buildWith();
   } catch (e) {
     if (helper) {
       // Stop the worker claiming and let it finish what it holds before the error leaves the build.
@@ -312,8 +323,7 @@ async function build(
     throw e;
   }
 
-  async function buildWith(earlyHelper: HelperRun | null): Promise<SiteBuildResult> {
-    let helper = earlyHelper;
+  async function buildWith(): Promise<SiteBuildResult> {
     const order: number[] = [];
     for (let i = 0; i < records.count; i++) {
       records.record(i);
@@ -450,8 +460,18 @@ async function build(
 
     const results: (RfcFilesResult | undefined)[] = new Array(count);
     let threads = 1 as 1 | 2;
-    if (!helper && parallel && count >= PARALLEL_MIN)
-      helper = sharedHelper(deps.workerUrl).run(setup, source, jobs, shared);
+    if (!helper && parallel && count >= PARALLEL_MIN) {
+      // Records in memory are copied to the worker: only those it may build, job k as record k.
+      helper =
+        source.kind === 'records'
+          ? sharedHelper(deps.workerUrl).run(
+              setup,
+              { kind: 'records', rfcs: todo.map((j) => records.record(j.index)) },
+              todo.map((j, k) => ({ ...j, index: k })),
+              shared,
+            )
+          : sharedHelper(deps.workerUrl).run(setup, source, jobs, shared);
+    }
     if (helper && deps.awaitHelper) await helper.started();
     // Both threads claim the next BATCH RFCs from `shared`; the main thread builds the list pages as soon
     // as the worker has begun, so the worker is never starved while they are built.

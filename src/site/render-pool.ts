@@ -54,7 +54,8 @@ export interface HelperRun {
   started(): Promise<boolean>;
   /**
    * Called when the main thread has no job left: the worker's results, at once and empty when it
-   * had not begun (it is then cancelled and never takes a job of this run).
+   * had not begun (it is then cancelled and never takes a job of this run). Later calls return
+   * the first call's answer.
    */
   finish(): Promise<HelperOutcome>;
 }
@@ -138,15 +139,21 @@ export class RenderHelper {
       w?.ref();
       return p.finally(() => w?.unref());
     };
+    let finished: Promise<HelperOutcome> | null = null;
     return {
       started: () => held(started),
-      finish: async () => {
+      // The same answer however often it is asked (a build that fails after finishing asks again).
+      finish: () => {
+        if (finished) return finished;
         if (Atomics.compareExchange(shared, STATE, IDLE, CANCELLED) === IDLE) {
           this.runs.delete(id);
           begin(false);
-          return { results: new Map() };
+          settle({ results: new Map() });
+          finished = Promise.resolve({ results: new Map() });
+        } else {
+          finished = held(done);
         }
-        return held(done);
+        return finished;
       },
     };
   }

@@ -11,6 +11,7 @@ import { readArtifact, serializeArtifact } from '../../src/cache/artifact.ts';
 import type { Artifact } from '../../src/cache/model.ts';
 import { buildSite, MANIFEST } from '../../src/site/build.ts';
 import { readArtifactForSite } from '../../src/site/read.ts';
+import { RenderHelper } from '../../src/site/render-pool.ts';
 import { sampleArtifact } from '../../src/site/sample.ts';
 import { hostileArtifact } from './corpus.ts';
 
@@ -207,6 +208,89 @@ describe('buildSite', () => {
     const again = await buildSite({ cacheDir: cache, outDir: out });
     expect(again.rfcs).toBe(260);
     expect(listFiles(out)).toContain(MANIFEST);
+  });
+
+  it('hands the worker file bytes from disk, and from memory only the records it may build', async () => {
+    const log = join(tmp, 'requests.jsonl');
+    // Writes down the shape of every request and never begins: the main thread builds everything.
+    const script = new URL(
+      `data:text/javascript,${encodeURIComponent(
+        `import { parentPort } from 'node:worker_threads'; import { appendFileSync } from 'node:fs';
+        parentPort.on('message', ({ source, jobs }) => appendFileSync(${JSON.stringify(log)}, JSON.stringify({
+          kind: source.kind,
+          records: source.kind === 'files' ? source.files.names.length : source.rfcs.length,
+          jobs: typeof jobs === 'number' ? jobs : jobs.map((j) => j.index),
+        }) + '\\n'));`,
+      )}`,
+    );
+    const requests = () =>
+      readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+    const artifact = sampleArtifact({ rfcs: 250, seed: 21 });
+    const changed = structuredClone(artifact);
+    for (const r of changed.rfcs.slice(0, 210)) r.body += '\n\nChanged.\n';
+    const cache = join(tmp, 'shape-cache');
+    writeArtifact(cache, artifact);
+    const onDisk = join(tmp, 'shape-disk');
+    await buildSite({ cacheDir: cache, outDir: onDisk }, { workerUrl: script });
+    writeArtifact(cache, changed);
+    await buildSite({ cacheDir: cache, outDir: onDisk }, { workerUrl: script });
+    const inMemory = join(tmp, 'shape-mem');
+    await buildSite({ artifact, outDir: inMemory }, { workerUrl: script });
+    await buildSite({ artifact: changed, outDir: inMemory }, { workerUrl: script });
+    const [full, partial, memFull, memPartial] = requests();
+    // A full build from disk: every file, before any is parsed (`jobs` is a count).
+    expect(full).toEqual({ kind: 'files', records: 250, jobs: 250 });
+    expect(partial.kind).toBe('files');
+    expect(partial.jobs).toHaveLength(210);
+    expect(memFull).toEqual({ kind: 'records', records: 250, jobs: [...Array(250).keys()] });
+    expect(memPartial).toEqual({ kind: 'records', records: 210, jobs: [...Array(210).keys()] });
+  });
+
+  it('stops the worker before a failed build returns, when the records came from memory', async () => {
+    const artifact = sampleArtifact({ rfcs: 400, seed: 22 });
+    const out = join(tmp, 'mem-fail');
+    mkdirSync(out, { recursive: true });
+    // A file where the tag pages go: the list pages fail while the worker builds RFC files.
+    writeFileSync(join(out, 'tags'), 'not a directory');
+    await buildSite({ artifact, outDir: join(tmp, 'mem-fail-warm') }, { awaitHelper: true });
+    await expect(buildSite({ artifact, outDir: out }, { awaitHelper: true })).rejects.toThrow();
+    const pages = () => listFiles(out).filter((f) => f.startsWith('rfcs/')).length;
+    const after = pages();
+    await new Promise((r) => setTimeout(r, 600));
+    expect(pages()).toBe(after);
+    expect(after).toBeLessThan(200);
+  });
+
+  it('answers a second finish() of a run it cancelled (a failed build asks again)', async () => {
+    const helper = new RenderHelper(
+      new URL(
+        `data:text/javascript,${encodeURIComponent("import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => {});")}`,
+      ),
+    );
+    try {
+      const shared = new Int32Array(new SharedArrayBuffer(8));
+      const setup = {
+        meta: sampleArtifact({ rfcs: 1 }).meta,
+        giteaBase: 'https://g.example',
+        baseUrl: undefined,
+        outDir: tmp,
+        existing: [],
+      };
+      const run = helper.run(setup, { kind: 'records', rfcs: [] }, 0, shared);
+      const first = await run.finish();
+      const second = await Promise.race([
+        run.finish(),
+        new Promise((r) => setTimeout(() => r('hung'), 2000)),
+      ]);
+      expect(first.results.size).toBe(0);
+      expect(second).toBe(first);
+      expect(await run.started()).toBe(false);
+    } finally {
+      await helper.close();
+    }
   });
 
   it.each([
@@ -432,7 +516,7 @@ describe('buildSite', () => {
     expect(readFileSync(index).equals(good)).toBe(true);
   });
 
-  it('a build that stops half-way leaves no manifest, so the next one trusts no input hash', async () => {
+  it('a build that stops half-way leaves a manifest that trusts no input hash and still lists the old files', async () => {
     const artifact = sampleArtifact({ rfcs: 5, seed: 15 });
     const out = join(tmp, 'halfway');
     await buildSite({ artifact, outDir: out, parallel: false });
@@ -446,13 +530,24 @@ describe('buildSite', () => {
     mkdirSync(join(out, 'feed.xml'));
     await expect(buildSite({ artifact: changed, outDir: out, parallel: false })).rejects.toThrow();
     expect(readFileSync(page, 'utf8')).toContain('A change the next build reverts.');
-    expect(listFiles(out)).not.toContain(MANIFEST);
+    const left = JSON.parse(readFileSync(join(out, MANIFEST), 'utf8'));
+    expect(left.inputs).toEqual({});
+    expect(left.paths).toContain(`rfcs/${artifact.rfcs[4]!.slug}.html`);
     rmSync(join(out, 'feed.xml'), { recursive: true });
-    const r = await buildSite({ artifact, outDir: out, parallel: false });
-    expect(r.rendered).toBe(5);
+    // One RFC is gone by the next build: its page, listed only by the unfinished manifest, is deleted.
+    const gone = artifact.rfcs[4]!;
+    const next = { ...artifact, rfcs: artifact.rfcs.slice(0, 4) };
+    const r = await buildSite({ artifact: next, outDir: out, parallel: false });
+    expect(r.rendered).toBe(4);
     expect(readFileSync(page, 'utf8')).toBe(original);
+    expect(r.deleted).toEqual(
+      expect.arrayContaining([`api/rfcs/${gone.slug}.json`, `rfcs/${gone.slug}.html`]),
+    );
+    expect(listFiles(out)).not.toContain(`rfcs/${gone.slug}.html`);
     // The failed build stopped before the search index: it still holds the original words.
-    expect(r.written).toEqual([`api/rfcs/${slug}.json`, 'feed.xml', `rfcs/${slug}.html`]);
+    expect(r.written).toEqual(
+      expect.arrayContaining([`api/rfcs/${slug}.json`, 'feed.xml', `rfcs/${slug}.html`]),
+    );
   });
 
   it('never writes outside the output directory, whatever the slugs, tags and logins', async () => {
