@@ -119,4 +119,34 @@ describe('searchWords', () => {
       { numRuns: 300 },
     );
   });
+
+  it.each([
+    ['many repeats of few words', 2_000, 40],
+    ['a body longer than the shared table', 150_000, 60_000],
+  ])('matches the Unicode word pattern on %s', (_name, count, vocabulary) => {
+    let seed = 7;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed;
+    };
+    const words: string[] = [];
+    for (let i = 0; i < count; i++)
+      words.push(`w${(next() % vocabulary).toString(36)}${i % 7 === 0 ? "'s" : ''}`);
+    const body = words.join(separator(next));
+    const reference = (text: string) =>
+      [
+        ...new Set(
+          (text.toLowerCase().match(/[a-z0-9][a-z0-9_'-]*/g) ?? []).map((w) => w.replace(/['-]+$/, '')),
+        ),
+      ].filter((w) => w.length >= 2 && w.length <= 40);
+    expect(searchWords(body)).toEqual(reference(body));
+    // Called again, the shared table must not remember the first call's words.
+    const part = body.slice(body.length >> 1, (body.length >> 1) + 300);
+    expect(searchWords(part)).toEqual(reference(part));
+  });
 });
+
+/** A separator drawn from spaces, punctuation and newlines. */
+function separator(next: () => number): string {
+  return [' ', ', ', '.\n', ' - ', '; '][next() % 5]!;
+}

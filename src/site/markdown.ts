@@ -224,37 +224,97 @@ export class MarkdownRenderer {
 
 /** Cheap plain text of a Markdown body for the search index (no rendering). */
 export function searchWords(body: string): string[] {
-  const words = new Set<string>();
   const text = body.toLowerCase();
-  const add = (word: string) => {
-    let w = word;
+  const ascii = asciiWords(text);
+  if (ascii) return ascii;
+  const words = new Set<string>();
+  for (const m of text.matchAll(/[\p{L}\p{N}][\p{L}\p{N}_'-]*/gu)) {
+    let w = m[0];
     if (w.endsWith("'") || w.endsWith('-')) w = w.replace(/['-]+$/, '');
     if (w.length >= 2 && w.length <= 40) words.add(w);
-  };
-  if (/[^\u0000-\u007f]/.test(text)) {
-    for (const m of text.matchAll(/[\p{L}\p{N}][\p{L}\p{N}_'-]*/gu)) add(m[0]);
-    return [...words];
   }
-  // ASCII-only bodies (the common case): the same words found by one pass over the character
-  // codes, with no regular expression and no intermediate strings.
+  return [...words];
+}
+
+/** Slots of `asciiWords`' table, reused from call to call (a slot counts only when its stamp is the call's). */
+const table = {
+  start: new Int32Array(4096),
+  len: new Int32Array(4096),
+  stamp: new Uint32Array(4096),
+  call: 0,
+};
+
+/**
+ * The distinct words of an all-ASCII lowercase text in order of first appearance, or null when the
+ * text has a non-ASCII character. One pass over the character codes; each word is looked up by a
+ * hash of its characters in an open-addressing table of first occurrences, so a repeated word
+ * (most of them: about 575 words and 130 distinct in a 4.4 KB body) costs no string.
+ */
+function asciiWords(text: string): string[] | null {
   const n = text.length;
+  let size = 256;
+  while (size < (n * 2) / 3 + 2) size <<= 1;
+  let t = table;
+  if (size > t.start.length) {
+    const big = {
+      start: new Int32Array(size),
+      len: new Int32Array(size),
+      stamp: new Uint32Array(size),
+      call: 0,
+    };
+    // A very long body gets a table of its own; the shared one stays small.
+    if (size <= 1 << 16) Object.assign(table, big);
+    t = size <= 1 << 16 ? table : big;
+  }
+  if (t.call === 0xffff_ffff) {
+    t.stamp.fill(0);
+    t.call = 0;
+  }
+  const call = ++t.call;
+  const mask = t.start.length - 1;
+  const out: string[] = [];
   let i = 0;
   while (i < n) {
     let c = text.charCodeAt(i);
+    if (c > 127) return null;
     if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57))) {
       i++;
       continue;
     }
     const start = i;
-    // `end` stops before trailing apostrophes and hyphens, which are not part of the word.
+    // `end` stops before trailing apostrophes and hyphens, which are not part of the word; `hash`
+    // (FNV-1a) is the hash of the characters up to `end`.
+    let h = Math.imul(0x811c9dc5 ^ c, 0x01000193);
+    let hash = h;
     let end = ++i;
     while (i < n) {
       c = text.charCodeAt(i);
-      if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95) end = ++i;
-      else if (c === 39 || c === 45) i++;
-      else break;
+      if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95) {
+        h = Math.imul(h ^ c, 0x01000193);
+        hash = h;
+        end = ++i;
+      } else if (c === 39 || c === 45) {
+        h = Math.imul(h ^ c, 0x01000193);
+        i++;
+      } else break;
     }
-    if (end - start >= 2 && end - start <= 40) words.add(text.slice(start, end));
+    const len = end - start;
+    if (len < 2 || len > 40) continue;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      if (t.stamp[slot] !== call) {
+        t.stamp[slot] = call;
+        t.start[slot] = start;
+        t.len[slot] = len;
+        out.push(text.slice(start, end));
+        break;
+      }
+      if (t.len[slot] === len && sameChars(text, t.start[slot]!, start, len)) break;
+    }
   }
-  return [...words];
+  return out;
+}
+
+function sameChars(text: string, a: number, b: number, len: number): boolean {
+  for (let k = 0; k < len; k++) if (text.charCodeAt(a + k) !== text.charCodeAt(b + k)) return false;
+  return true;
 }
