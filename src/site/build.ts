@@ -27,9 +27,10 @@ import {
 } from './pages.ts';
 import { resolveInside, sitePaths } from './paths.ts';
 import { readSiteArtifactFiles, type SiteArtifactFiles } from './read.ts';
-import { BATCH, type HelperRun, NEXT, STATE, sharedHelper, WORKING } from './render-pool.ts';
+import { claimBatches, type HelperRun, NEXT, STATE, sharedHelper, WORKING } from './render-pool.ts';
 import {
   jobAt,
+  jobCount,
   RfcFilesBuilder,
   type RfcFilesJob,
   type RfcFilesResult,
@@ -376,8 +377,8 @@ async function build(
     const oldDocs = reuseInputs ? previousSearchDocs(outDir, old.searchIndex) : new Map<string, SearchDoc>();
     const todo: RfcFilesJob[] = [];
     for (const rfc of rfcs) {
-      const index = byPage.get(sitePaths.rfc(rfc.slug))!;
       const page = sitePaths.rfc(rfc.slug);
+      const index = byPage.get(page)!;
       const json = sitePaths.rfcJson(rfc.slug);
       files.add(page);
       files.add(json);
@@ -404,7 +405,7 @@ async function build(
     }
     /** Early: every record, in file order (`jobAt`); else the winners that need building. */
     const jobs: RfcFilesJob[] | number = early ? records.count : todo;
-    const count = early ? records.count : todo.length;
+    const count = jobCount(jobs);
 
     const builder = new RfcFilesBuilder(setup, renderer);
     if (count && !early) makeDirs();
@@ -475,15 +476,13 @@ async function build(
     if (helper && deps.awaitHelper) await helper.started();
     // Both threads claim the next BATCH RFCs from `shared`; the main thread builds the list pages as soon
     // as the worker has begun, so the worker is never starved while they are built.
-    for (let i = Atomics.add(shared, NEXT, BATCH); i < count; i = Atomics.add(shared, NEXT, BATCH)) {
+    claimBatches(shared, jobs, (start, batch) => {
       if (!listed && Atomics.load(shared, STATE) === WORKING) {
         listPages();
         listed = true;
       }
-      const batch: RfcFilesJob[] = [];
-      for (let k = i; k < Math.min(count, i + BATCH); k++) batch.push(jobAt(jobs, k));
-      for (const [k, r] of builder.buildBatch(records, batch).entries()) results[i + k] = r;
-    }
+      for (const [k, r] of builder.buildBatch(records, batch).entries()) results[start + k] = r;
+    });
     if (helper) {
       const outcome = await helper.finish();
       for (const [i, r] of outcome.results) results[i] = r;

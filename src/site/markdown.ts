@@ -236,13 +236,13 @@ export function searchWords(body: string): string[] {
   return [...words];
 }
 
-/** Slots of `asciiWords`' table, reused from call to call (a slot counts only when its stamp is the call's). */
-const table = {
-  start: new Int32Array(4096),
-  len: new Int32Array(4096),
-  stamp: new Uint32Array(4096),
-  call: 0,
-};
+/** A table of `asciiWords` with `size` slots (a slot counts only when its stamp is the call's). */
+function wordTable(size: number) {
+  return { start: new Int32Array(size), len: new Int32Array(size), stamp: new Uint32Array(size), call: 0 };
+}
+
+/** The table reused from call to call; a body that needs more than 65,536 slots gets one of its own. */
+let table = wordTable(4096);
 
 /**
  * The distinct words of an all-ASCII lowercase text in order of first appearance, or null when the
@@ -254,18 +254,8 @@ function asciiWords(text: string): string[] | null {
   const n = text.length;
   let size = 256;
   while (size < (n * 2) / 3 + 2) size <<= 1;
-  let t = table;
-  if (size > t.start.length) {
-    const big = {
-      start: new Int32Array(size),
-      len: new Int32Array(size),
-      stamp: new Uint32Array(size),
-      call: 0,
-    };
-    // A very long body gets a table of its own; the shared one stays small.
-    if (size <= 1 << 16) Object.assign(table, big);
-    t = size <= 1 << 16 ? table : big;
-  }
+  if (size > table.start.length && size <= 1 << 16) table = wordTable(size);
+  const t = size <= table.start.length ? table : wordTable(size);
   if (t.call === 0xffff_ffff) {
     t.stamp.fill(0);
     t.call = 0;

@@ -12,7 +12,14 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { WorkerReply, WorkerRequest } from './render-worker.ts';
-import type { RfcFilesJob, RfcFilesResult, RfcFilesSetup, RfcSource } from './rfc-files.ts';
+import {
+  jobAt,
+  jobCount,
+  type RfcFilesJob,
+  type RfcFilesResult,
+  type RfcFilesSetup,
+  type RfcSource,
+} from './rfc-files.ts';
 
 /** Slots of a run's shared counter: the next job to claim, and whether the worker has begun. */
 export const NEXT = 0;
@@ -23,6 +30,23 @@ export const BATCH = 16;
 export const IDLE = 0;
 export const WORKING = 1;
 export const CANCELLED = 2;
+
+/**
+ * Claims the next `BATCH` jobs from `shared[NEXT]` until none is left, the way both threads take
+ * their share of one build; `each` gets the position of the batch's first job and the batch.
+ */
+export function claimBatches(
+  shared: Int32Array,
+  jobs: RfcFilesJob[] | number,
+  each: (start: number, batch: RfcFilesJob[]) => void,
+): void {
+  const count = jobCount(jobs);
+  for (let i = Atomics.add(shared, NEXT, BATCH); i < count; i = Atomics.add(shared, NEXT, BATCH)) {
+    const batch: RfcFilesJob[] = [];
+    for (let k = i; k < Math.min(count, i + BATCH); k++) batch.push(jobAt(jobs, k));
+    each(i, batch);
+  }
+}
 
 function startWorker(script: URL | undefined): Worker | null {
   try {

@@ -1,9 +1,8 @@
 /** Worker thread that builds RFC files with the same code as the main thread (`rfc-files.ts`). */
 import { parentPort } from 'node:worker_threads';
 import { MarkdownRenderer } from './markdown.ts';
-import { BATCH, CANCELLED, IDLE, NEXT, STATE, WORKING } from './render-pool.ts';
+import { CANCELLED, claimBatches, IDLE, STATE, WORKING } from './render-pool.ts';
 import {
-  jobAt,
   RfcFilesBuilder,
   type RfcFilesJob,
   type RfcFilesResult,
@@ -42,13 +41,9 @@ if (port) {
     try {
       const builder = new RfcFilesBuilder(setup, renderer);
       const records = new RfcRecords(source, false);
-      const count = typeof jobs === 'number' ? jobs : jobs.length;
-      for (let i = Atomics.add(shared, NEXT, BATCH); i < count; i = Atomics.add(shared, NEXT, BATCH)) {
-        const batch: RfcFilesJob[] = [];
-        for (let k = i; k < Math.min(count, i + BATCH); k++) batch.push(jobAt(jobs, k));
-        const built = builder.buildBatch(records, batch);
-        for (const [k, r] of built.entries()) results.push([i + k, r]);
-      }
+      claimBatches(shared, jobs, (start, batch) => {
+        for (const [k, r] of builder.buildBatch(records, batch).entries()) results.push([start + k, r]);
+      });
       port.postMessage({ id, results } satisfies WorkerReply);
     } catch (e) {
       // The main thread rebuilds every job this thread claimed but did not report.

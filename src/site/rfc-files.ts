@@ -85,6 +85,11 @@ export function jobAt(jobs: RfcFilesJob[] | number, i: number): RfcFilesJob {
   return typeof jobs === 'number' ? { index: i } : jobs[i]!;
 }
 
+/** How many jobs a list of jobs (or a count, as for `jobAt`) holds. */
+export function jobCount(jobs: RfcFilesJob[] | number): number {
+  return typeof jobs === 'number' ? jobs : jobs.length;
+}
+
 /** The outcome for one RFC: its input hash, which of the two files were (re)written, and its search document. */
 export interface RfcFilesResult {
   input: string;
