@@ -410,6 +410,63 @@ describe('rule: PR kinds come from the branch name, slash and dash forms', () =>
   });
 });
 
+describe('a withdrawn RFC records who withdrew it and when', () => {
+  const entryUrl = (slug: string) => `http://gitea.test/${META}/src/branch/main/rfcs/${slug}.md`;
+  const row = (slug: string, actor: string, at: string, outcome: AuditRecord['outcome'] = 'success') => ({
+    ...audit('withdraw_rfc', META, 0, actor, outcome),
+    number: null,
+    url: entryUrl(slug),
+    at,
+  });
+  const metadataPr = pull(7, 'metadata/x', {
+    state: 'closed',
+    merged: true,
+    merged_at: '2026-02-01T00:00:00Z',
+    user: { login: 'dana' },
+  });
+  it.each([
+    [
+      'the withdraw_rfc row',
+      'withdrawn',
+      [row('x', 'carol', '2026-04-01T00:00:00Z')],
+      [],
+      'carol',
+      '2026-04-01T00:00:00Z',
+    ],
+    [
+      'the first success row (a replay adds a later one)',
+      'withdrawn',
+      [
+        row('x', 'erin', '2026-03-30T00:00:00Z', 'pending'),
+        row('x', 'carol', '2026-04-01T00:00:00Z'),
+        row('x', 'bob', '2026-04-05T00:00:00Z'),
+      ],
+      [],
+      'carol',
+      '2026-04-01T00:00:00Z',
+    ],
+    ['a row for another entry', 'withdrawn', [row('xy', 'carol', '2026-04-01T00:00:00Z')], [], null, null],
+    ['the last merged metadata PR', 'withdrawn', [], [metadataPr], 'dana', '2026-02-01T00:00:00Z'],
+    [
+      'the audit row over a metadata PR',
+      'withdrawn',
+      [row('x', 'carol', '2026-04-01T00:00:00Z')],
+      [metadataPr],
+      'carol',
+      '2026-04-01T00:00:00Z',
+    ],
+    ['no row and no PR: an out-of-band commit', 'withdrawn', [], [], null, null],
+    ['not withdrawn', 'super-draft', [row('x', 'carol', '2026-04-01T00:00:00Z')], [metadataPr], null, null],
+  ] as const)('%s', (_n, state, rows, pulls, by, at) => {
+    const m = mirror();
+    addEntry(m, 'x', entryText('x', { state }));
+    m.audit = [...rows];
+    for (const p of pulls) addPull(m, META, p);
+    const rfc = buildArtifact(m).rfcs[0]!;
+    expect([rfc.withdrawnBy, rfc.withdrawnAt]).toEqual([by, at]);
+  });
+});
+
 describe('ideas: open propose PRs', () => {
   it('lists open propose PRs with the resolved person', () => {
     const m = mirror();

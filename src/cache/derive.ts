@@ -339,6 +339,7 @@ export function buildArtifact(m: Mirror): Artifact {
       (a, b) => cmp(a.repo, b.repo) || cmp(a.name, b.name) || Number(a.synthetic) - Number(b.synthetic),
     );
     prs.sort((a, b) => cmp(a.repo, b.repo) || a.number - b.number);
+    const withdrawal = entry.state === 'withdrawn' ? withdrawalOf(m, es.path, metaPrs) : null;
     rfcs.push({
       slug,
       title: entry.title,
@@ -349,6 +350,8 @@ export function buildArtifact(m: Mirror): Artifact {
       proposedAt: entry.proposed_at,
       graduatedBy: entry.graduated_by,
       graduatedAt: entry.graduated_at,
+      withdrawnBy: withdrawal?.by ?? null,
+      withdrawnAt: withdrawal?.at ?? null,
       owners: [...entry.owners],
       arbiters: [...entry.arbiters],
       tags: [...entry.tags],
@@ -405,6 +408,35 @@ export function buildArtifact(m: Mirror): Artifact {
     audit: m.audit,
     unattached,
   };
+}
+
+/**
+ * Who withdrew an RFC, and when. `withdraw_rfc` commits the state straight to the default branch, so
+ * its first success row for the entry (the row's `url` is the entry's page) dates it; a withdrawal
+ * merged through a metadata PR is dated by the last such merge. An out-of-band commit leaves no date.
+ */
+function withdrawalOf(m: Mirror, entryPath: string, metaPrs: PrRecord[]): { by: string; at: string } | null {
+  const suffix = `/${entryPath}`;
+  for (const a of m.audit) {
+    if (
+      a.op === 'withdraw_rfc' &&
+      a.outcome === 'success' &&
+      a.repo === m.metaRepo &&
+      a.url?.endsWith(suffix)
+    )
+      return { by: a.actor, at: a.at };
+  }
+  let last: PrRecord | null = null;
+  for (const p of metaPrs) {
+    if (
+      p.kind === 'metadata' &&
+      p.state === 'merged' &&
+      p.mergedAt &&
+      (!last || cmp(p.mergedAt, last.mergedAt!) > 0)
+    )
+      last = p;
+  }
+  return last ? { by: last.openedBy, at: last.mergedAt! } : null;
 }
 
 function sortRecord(r: Record<string, string>): Record<string, string> {

@@ -63,6 +63,10 @@ export interface RfcRecord {
   proposedAt: string | null;
   graduatedBy: string | null;
   graduatedAt: string | null;
+  /** who withdrew a withdrawn RFC: the `withdraw_rfc` audit row's actor, else the opener of its last merged metadata PR */
+  withdrawnBy: string | null;
+  /** when: that audit row's `at`, else that PR's `mergedAt`; null while not withdrawn or when neither exists */
+  withdrawnAt: string | null;
   owners: string[];
   arbiters: string[];
   tags: string[];

@@ -54,6 +54,13 @@ CREATE INDEX branches_by_repo ON branches(repo, name);
 CREATE INDEX audit_by_key ON audit(key, outcome);
 `,
   },
+  {
+    version: 2,
+    sql: `
+ALTER TABLE rfcs ADD COLUMN withdrawn_by TEXT;
+ALTER TABLE rfcs ADD COLUMN withdrawn_at TEXT;
+`,
+  },
 ];
 
 /** Opens (creating when missing) a cache database and runs the migrations it lacks, each in a transaction. */
@@ -92,7 +99,7 @@ export function loadArtifact(db: Database.Database, a: Artifact, digest: string)
   const insertRfc = db.prepare(
     `INSERT INTO rfcs VALUES (@slug, @title, @state, @id, @repo, @proposedBy, @proposedAt, @graduatedBy,
       @graduatedAt, @owners, @arbiters, @tags, @body, @bodySource, @entryPath, @entrySha, @bodySha, @entryBody,
-      @deleted)`,
+      @deleted, @withdrawnBy, @withdrawnAt)`,
   );
   const insertBranch = db.prepare('INSERT OR REPLACE INTO branches VALUES (?, ?, ?, ?, ?, ?, ?)');
   const insertPr = db.prepare(
@@ -117,6 +124,9 @@ export function loadArtifact(db: Database.Database, a: Artifact, digest: string)
         arbiters: json(r.arbiters),
         tags: json(r.tags),
         deleted: bool(r.deletedOutOfBand),
+        // Artifacts written before these fields existed lack them.
+        withdrawnBy: r.withdrawnBy ?? null,
+        withdrawnAt: r.withdrawnAt ?? null,
       });
       for (const b of r.branches) {
         insertBranch.run(r.slug, b.repo, b.name, b.kind, b.state, b.headSha, bool(b.synthetic));

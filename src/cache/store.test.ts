@@ -19,6 +19,8 @@ function rfc(slug: string, title = `T ${slug}`): RfcRecord {
     proposedAt: '2026-01-01',
     graduatedBy: null,
     graduatedAt: null,
+    withdrawnBy: null,
+    withdrawnAt: null,
     owners: ['alice'],
     arbiters: [],
     tags: [],
@@ -138,5 +140,41 @@ describe('migrations', () => {
     db.pragma('user_version = 99');
     expect(() => migrate(db)).toThrow(/newer than this code/);
     db.close();
+  });
+
+  it('adds the withdrawal columns to a version 1 database and keeps its rows', () => {
+    const db = new Database(':memory:');
+    db.exec(MIGRATIONS[0]!.sql);
+    db.pragma('user_version = 1');
+    db.prepare(
+      `INSERT INTO rfcs VALUES ('a', 'A', 'withdrawn', NULL, NULL, NULL, NULL, NULL, NULL, '[]', '[]', '[]', '', 'entry', 'rfcs/a.md', NULL, NULL, NULL, 0)`,
+    ).run();
+    expect(migrate(db)).toBe(2);
+    expect(db.prepare('SELECT slug, withdrawn_by, withdrawn_at FROM rfcs').all()).toEqual([
+      { slug: 'a', withdrawn_by: null, withdrawn_at: null },
+    ]);
+    db.close();
+  });
+
+  it('loads withdrawn_by and withdrawn_at, null for an artifact written before they existed', async () => {
+    const a = artifact([
+      { ...rfc('a'), state: 'withdrawn', withdrawnBy: 'carol', withdrawnAt: '2026-04-01T00:00:00Z' },
+      rfc('b'),
+    ]);
+    const old = a.rfcs[1] as Partial<RfcRecord>;
+    delete old.withdrawnBy;
+    delete old.withdrawnAt;
+    const dir = await mkdtemp(join(tmpdir(), 'rfc-store-'));
+    try {
+      await writeArtifact(dir, a);
+      const db = new Database(join(dir, SQLITE_FILE), { readonly: true });
+      expect(db.prepare('SELECT slug, withdrawn_by, withdrawn_at FROM rfcs ORDER BY slug').all()).toEqual([
+        { slug: 'a', withdrawn_by: 'carol', withdrawn_at: '2026-04-01T00:00:00Z' },
+        { slug: 'b', withdrawn_by: null, withdrawn_at: null },
+      ]);
+      db.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -35,6 +35,8 @@ export interface ApiRfcSummary {
   proposedAt: string | null;
   graduatedBy: string | null;
   graduatedAt: string | null;
+  withdrawnBy: string | null;
+  withdrawnAt: string | null;
   bodySource: RfcRecord['bodySource'];
   deletedOutOfBand: boolean;
   prCounts: { open: number; merged: number; closed: number; withdrawn: number };
@@ -124,6 +126,9 @@ export function apiSummary(ctx: SiteContext, rfc: RfcRecord, siteLink: (p: strin
     state: rfc.state,
     tags: rfc.tags,
     title: rfc.title,
+    // Artifacts written before these fields existed lack them.
+    withdrawnAt: rfc.withdrawnAt ?? null,
+    withdrawnBy: rfc.withdrawnBy ?? null,
   };
 }
 
@@ -184,6 +189,8 @@ export function apiRfc(
     tags: s.tags,
     title: s.title,
     toc,
+    withdrawnAt: s.withdrawnAt,
+    withdrawnBy: s.withdrawnBy,
   };
 }
 
@@ -217,6 +224,8 @@ const summaryProperties = {
   proposedAt: nstr,
   graduatedBy: nstr,
   graduatedAt: nstr,
+  withdrawnBy: nstr,
+  withdrawnAt: nstr,
   bodySource: { enum: ['entry', 'rfc-repo'] },
   deletedOutOfBand: { type: 'boolean' },
   prCounts: obj({ open: int, merged: int, closed: int, withdrawn: int }),

@@ -9,6 +9,7 @@ export const SITE_CSS = `:root{--bg:#fff;--fg:#1f2328;--muted:#57606a;--line:#d0
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9da7b3;--line:#30363d;--soft:#161b22;--link:#6cb6ff;--accent:#3fb950;--warn:#d29922;--bad:#f85149;--code:#161b22;
 --k:#ff7b72;--s:#a5d6ff;--n:#79c0ff;--c:#9da7b3;--t:#ffa657;--f:#d2a8ff}}
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 a{color:var(--link)}
@@ -157,7 +158,7 @@ export const SEARCH_JS = `'use strict';
     for (var i = 0; i < ts.length; i++) {
       var t = ts[i];
       if (doc.head.indexOf(t) >= 0) s += 10;
-      else if (doc.words.indexOf(' ' + t) >= 0) s += 1;
+      else if (doc.words.indexOf(' ' + t) >= 0 || doc.words.indexOf('-' + t) >= 0 || doc.words.indexOf('_' + t) >= 0) s += 1;
       else return 0;
     }
     return s;

@@ -48,7 +48,7 @@ import {
 export { SEARCH_FIELDS } from './rfc-files.ts';
 
 /** Bump when templates change so an incremental build re-renders every RFC page. */
-export const GENERATOR = 'rfc-actions-site/2';
+export const GENERATOR = 'rfc-actions-site/3';
 export const MANIFEST = '.rfc-site-manifest.json';
 /** The generator a manifest names while the build that wrote it is under way or was stopped. */
 const UNFINISHED = 'rfc-actions-site/unfinished';

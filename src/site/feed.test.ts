@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Artifact } from '../cache/model.ts';
+import type { Artifact, PrRecord, RfcRecord } from '../cache/model.ts';
 import { feedEvents } from './feed.ts';
 import { GiteaLinks } from './html.ts';
 import { sampleArtifact } from './sample.ts';
@@ -45,5 +45,190 @@ describe('feedEvents', () => {
     expect(cut).toBeGreaterThan(0);
     const links = new GiteaLinks(a.meta.giteaUrl, a.meta.defaultBranch);
     expect(feedEvents(a.meta, links, a.rfcs, a.ideas, (p) => p, cut)).toEqual(all.slice(0, cut));
+  });
+});
+
+describe('feed events of each kind', () => {
+  const META = 'o/meta';
+  const meta: Artifact['meta'] = {
+    schemaVersion: 1,
+    giteaUrl: 'https://g.example',
+    metaRepo: META,
+    defaultBranch: 'main',
+    cursors: {},
+  };
+  const links = new GiteaLinks(meta.giteaUrl, meta.defaultBranch);
+  const pr = (
+    repo: string,
+    number: number,
+    kind: PrRecord['kind'],
+    state: PrRecord['state'],
+    at: string,
+  ): PrRecord => ({
+    repo,
+    number,
+    title: `PR ${number}`,
+    kind,
+    head: `${kind}/x`,
+    base: 'main',
+    state,
+    openedBy: `p${number}`,
+    authorLogin: `p${number}`,
+    url: `https://g.example/${repo}/pulls/${number}`,
+    createdAt: '2026-01-01T00:00:00Z',
+    updatedAt: at,
+    mergedAt: state === 'merged' ? at : null,
+    closedAt: state === 'merged' || state === 'withdrawn' ? at : null,
+    mergedBy: state === 'merged' ? 'arb' : null,
+    supersedes: [],
+    supersededBy: null,
+    supersededByLogin: null,
+    withdrawnBy: state === 'withdrawn' ? `p${number}` : null,
+    giteaState: state === 'withdrawn' ? 'closed' : state === 'merged' ? 'merged' : 'open',
+    trailerLogin: null,
+  });
+  const rfc = (slug: string, over: Partial<RfcRecord>): RfcRecord => ({
+    slug,
+    title: `T ${slug}`,
+    state: 'super-draft',
+    id: null,
+    repo: null,
+    proposedBy: 'alice',
+    proposedAt: '2026-01-01',
+    graduatedBy: null,
+    graduatedAt: null,
+    withdrawnBy: null,
+    withdrawnAt: null,
+    owners: ['alice'],
+    arbiters: [],
+    tags: [],
+    body: '',
+    bodySource: 'entry',
+    entryPath: `rfcs/${slug}.md`,
+    entrySha: null,
+    bodySha: null,
+    entryBody: null,
+    deletedOutOfBand: false,
+    branches: [],
+    prs: [],
+    ...over,
+  });
+  const rfcs = [
+    rfc('draft', {
+      prs: [
+        pr(META, 1, 'propose', 'merged', '2026-01-02T00:00:00Z'),
+        pr(META, 2, 'edit', 'merged', '2026-01-03T00:00:00Z'),
+        pr(META, 3, 'edit', 'withdrawn', '2026-01-04T00:00:00Z'),
+      ],
+    }),
+    rfc('grad', {
+      state: 'active',
+      id: 4,
+      repo: 'o/rfc-0004',
+      graduatedBy: 'arb',
+      graduatedAt: '2026-02-01T00:00:00Z',
+      prs: [
+        pr(META, 10, 'edit', 'merged', '2026-01-20T00:00:00Z'),
+        pr(META, 11, 'metadata', 'merged', '2026-02-05T00:00:00Z'),
+        pr('o/rfc-0004', 1, 'rfc', 'merged', '2026-02-10T00:00:00Z'),
+      ],
+    }),
+    rfc('gone', {
+      state: 'withdrawn',
+      withdrawnBy: 'carol',
+      withdrawnAt: '2026-03-01T12:00:00Z',
+      prs: [
+        pr(META, 20, 'propose', 'merged', '2026-01-05T00:00:00Z'),
+        pr(META, 21, 'edit', 'merged', '2026-02-20T00:00:00Z'),
+      ],
+    }),
+    rfc('undated', { state: 'withdrawn', prs: [pr(META, 30, 'propose', 'merged', '2026-01-06T00:00:00Z')] }),
+  ];
+  const ideas: Artifact['ideas'] = [
+    {
+      slug: 'new',
+      title: 'New',
+      number: 40,
+      url: 'https://g.example/o/meta/pulls/40',
+      openedBy: 'dave',
+      createdAt: '2026-03-02T00:00:00Z',
+      updatedAt: '2026-03-02T00:00:00Z',
+    },
+  ];
+  const events = feedEvents(meta, links, rfcs, ideas, (p) => p);
+  const of = (id: string) => events.find((e) => e.id === id);
+
+  it.each([
+    ['an idea', 'https://g.example/o/meta/pulls/40#proposed', 'idea', '2026-03-02T00:00:00Z', 'dave'],
+    [
+      'an accepted proposal',
+      'https://g.example/o/meta/pulls/1#merged',
+      'accepted',
+      '2026-01-02T00:00:00Z',
+      'p1',
+    ],
+    [
+      'a merge into a super-draft',
+      'https://g.example/o/meta/pulls/2#merged',
+      'super-draft-merge',
+      '2026-01-03T00:00:00Z',
+      'p2',
+    ],
+    [
+      'a withdrawn PR',
+      'https://g.example/o/meta/pulls/3#withdrawn',
+      'pr-withdrawn',
+      '2026-01-04T00:00:00Z',
+      'p3',
+    ],
+    [
+      'a merge before graduation',
+      'https://g.example/o/meta/pulls/10#merged',
+      'super-draft-merge',
+      '2026-01-20T00:00:00Z',
+      'p10',
+    ],
+    [
+      'a graduation',
+      'https://g.example/o/meta/src/branch/main/rfcs/grad.md#graduated',
+      'graduation',
+      '2026-02-01T00:00:00Z',
+      'arb',
+    ],
+    [
+      'a meta merge after graduation',
+      'https://g.example/o/meta/pulls/11#merged',
+      'pr-merged',
+      '2026-02-05T00:00:00Z',
+      'p11',
+    ],
+    [
+      'a merge in the RFC repo',
+      'https://g.example/o/rfc-0004/pulls/1#merged',
+      'pr-merged',
+      '2026-02-10T00:00:00Z',
+      'p1',
+    ],
+    [
+      'a merge into a super-draft later withdrawn',
+      'https://g.example/o/meta/pulls/21#merged',
+      'super-draft-merge',
+      '2026-02-20T00:00:00Z',
+      'p21',
+    ],
+    [
+      'a withdrawal, dated by the artifact',
+      'https://g.example/o/meta/src/branch/main/rfcs/gone.md#withdrawn',
+      'withdrawal',
+      '2026-03-01T12:00:00Z',
+      'carol',
+    ],
+  ])('%s', (_name, id, kind, updated, author) => {
+    expect(of(id)).toMatchObject({ kind, updated, author });
+  });
+
+  it('has no withdrawal event for an RFC withdrawn without a date', () => {
+    expect(of('https://g.example/o/meta/src/branch/main/rfcs/undated.md#withdrawn')).toBeUndefined();
+    expect(events).toHaveLength(12);
   });
 });

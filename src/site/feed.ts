@@ -99,26 +99,29 @@ function eachEvent(
         link: siteLink(sitePaths.rfc(rfc.slug)),
         summary: `${rfc.title} graduated${rfc.repo ? ` into ${rfc.repo}` : ''}.`,
       });
-    let lastMetaMerge: string | null = null;
+    // A meta-repo merge other than the proposal lands in a super-draft while the RFC is one: before
+    // it graduated, and before it was withdrawn (an RFC's state today says nothing about then).
+    const withdrawn = rfc.state === 'withdrawn' ? rfc3339(rfc.withdrawnAt ?? null) : null;
     for (const pr of rfc.prs) {
       const merged = pr.state === 'merged' ? rfc3339(pr.mergedAt) : null;
-      if (merged) {
-        if (pr.repo === meta.metaRepo && (lastMetaMerge === null || merged > lastMetaMerge))
-          lastMetaMerge = merged;
+      if (merged && keep(merged)) {
         const accepted = pr.repo === meta.metaRepo && pr.kind === 'propose';
-        const intoDraft = pr.repo === meta.metaRepo && !accepted && rfc.state === 'super-draft';
-        if (keep(merged))
-          events.push({
-            id: `${links.pull(pr.repo, pr.number)}#merged`,
-            kind: accepted ? 'accepted' : intoDraft ? 'super-draft-merge' : 'pr-merged',
-            updated: merged,
-            title: accepted
-              ? `Accepted as a super-draft: ${rfc.title}`
-              : `${intoDraft ? 'Merged into super-draft' : 'Merged into'} ${rfc.title}: ${pr.title}`,
-            author: pr.openedBy,
-            link: safeHttp(pr.url, links.pull(pr.repo, pr.number)),
-            summary: `${pr.repo}#${pr.number} (${pr.kind}) by ${pr.openedBy} was merged${pr.mergedBy ? ` by ${pr.mergedBy}` : ''}.`,
-          });
+        const intoDraft =
+          pr.repo === meta.metaRepo &&
+          !accepted &&
+          (graduated === null || merged < graduated) &&
+          (withdrawn === null || merged <= withdrawn);
+        events.push({
+          id: `${links.pull(pr.repo, pr.number)}#merged`,
+          kind: accepted ? 'accepted' : intoDraft ? 'super-draft-merge' : 'pr-merged',
+          updated: merged,
+          title: accepted
+            ? `Accepted as a super-draft: ${rfc.title}`
+            : `${intoDraft ? 'Merged into super-draft' : 'Merged into'} ${rfc.title}: ${pr.title}`,
+          author: pr.openedBy,
+          link: safeHttp(pr.url, links.pull(pr.repo, pr.number)),
+          summary: `${pr.repo}#${pr.number} (${pr.kind}) by ${pr.openedBy} was merged${pr.mergedBy ? ` by ${pr.mergedBy}` : ''}.`,
+        });
       }
       const closed = pr.state === 'withdrawn' ? rfc3339(pr.closedAt ?? pr.updatedAt) : null;
       if (closed && keep(closed))
@@ -132,16 +135,17 @@ function eachEvent(
           summary: `${pr.repo}#${pr.number} was withdrawn by its author.`,
         });
     }
-    // The artifact has no withdrawal date: the withdrawal lands through the last merged meta-repo PR.
-    if (rfc.state === 'withdrawn' && lastMetaMerge && keep(lastMetaMerge))
+    // The artifact dates a withdrawal by its `withdraw_rfc` audit row or its metadata PR; an RFC
+    // withdrawn by a commit outside the process has no date and no event.
+    if (withdrawn && keep(withdrawn))
       events.push({
         id: `${links.src(meta.metaRepo, rfc.entryPath, meta.defaultBranch)}#withdrawn`,
         kind: 'withdrawal',
-        updated: lastMetaMerge,
+        updated: withdrawn,
         title: `Withdrawn: ${rfc.title}`,
-        author: rfc.owners[0] ?? 'unknown',
+        author: rfc.withdrawnBy ?? 'unknown',
         link: siteLink(sitePaths.rfc(rfc.slug)),
-        summary: `${rfc.title} was withdrawn.`,
+        summary: `${rfc.title} was withdrawn${rfc.withdrawnBy ? ` by ${rfc.withdrawnBy}` : ''}.`,
       });
   }
   return events;

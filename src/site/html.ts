@@ -108,7 +108,7 @@ export class GiteaLinks {
     return `${this.repo(repo)}/_edit/${segs(branch)}/${segs(path)}`;
   }
   pull(repo: string, n: number): string {
-    return `${this.repo(repo)}/pulls/${n}`;
+    return `${this.repo(repo)}/pulls/${encode(String(n))}`;
   }
   pulls(repo: string): string {
     return `${this.repo(repo)}/pulls`;

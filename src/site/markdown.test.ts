@@ -46,6 +46,26 @@ describe('MarkdownRenderer', () => {
     ['root-relative link', '[r](/README.md)', 'href="https://g.example/o/meta/src/branch/main/README.md"'],
     ['parent link', '[p](../x/y.md#h)', 'href="https://g.example/o/meta/src/branch/main/x/y.md#h"'],
     [
+      'a link stops at the root of the tree',
+      '[p](../../../../other/repo?x=1#h)',
+      'href="https://g.example/o/meta/src/branch/main/other/repo?x=1#h"',
+    ],
+    [
+      'a root-relative link stops there too',
+      '[p](/../../admin)',
+      'href="https://g.example/o/meta/src/branch/main/admin"',
+    ],
+    [
+      'an image stops at the root of the raw tree',
+      '![d](../../../x.png)',
+      'href="https://g.example/o/meta/raw/branch/main/x.png"',
+    ],
+    [
+      'an encoded climb stays in the tree',
+      '[p](..%2f..%2f..%2fx)',
+      'href="https://g.example/o/meta/src/branch/main/rfcs/..%2f..%2f..%2fx"',
+    ],
+    [
       'a path that looks like a scheme stays a path',
       '[n](/javascript:link)',
       'href="https://g.example/o/meta/src/branch/main/javascript:link"',

@@ -131,6 +131,12 @@ function resolveRelative(href: string, dir: string, root: string): string {
   // "./" keeps a path segment such as "javascript:x" (from "/javascript:x") a path, never a scheme.
   const target = `./${fromRoot ? href.slice(1) : href}`;
   try {
+    if (fallback.startsWith(root) && root.endsWith('/')) {
+      // Resolved inside the tree: "../" stops at the tree's root, as it would in a checkout, so a
+      // link cannot climb into another repo or Gitea's own pages.
+      const url = new URL(target, `http://tree/${fallback.slice(root.length)}`);
+      return `${root}${url.pathname.slice(1)}${url.search}${url.hash}`;
+    }
     const url = new URL(target, fallback);
     return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : fallback;
   } catch {

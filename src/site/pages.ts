@@ -124,7 +124,7 @@ function badge(state: string): string {
 }
 
 function rfcId(id: number | null): string {
-  return id === null ? '' : `<span class="rid">RFC ${String(id).padStart(4, '0')}</span>`;
+  return id === null ? '' : `<span class="rid">RFC ${esc(String(id).padStart(4, '0'))}</span>`;
 }
 
 /** One row of an RFC list (index, tag and person pages). */
@@ -205,7 +205,7 @@ export function indexPage(
     ? `<details class="ideas" id="ideas"><summary>Pending ideas <span class="count">${ideas.length}</span></summary><ul>${ideas
         .map(
           (i) =>
-            `<li><a href="${esc(safeHttp(i.url, ctx.links.pull(ctx.meta.metaRepo, i.number)))}">${esc(i.title)}</a> <span class="meta">#${i.number} · ${esc(i.slug)} · proposed by ${personLink(r, i.openedBy)} on ${esc(day(i.createdAt))}</span></li>`,
+            `<li><a href="${esc(safeHttp(i.url, ctx.links.pull(ctx.meta.metaRepo, i.number)))}">${esc(i.title)}</a> <span class="meta">#${esc(String(i.number))} · ${esc(i.slug)} · proposed by ${personLink(r, i.openedBy)} on ${esc(day(i.createdAt))}</span></li>`,
         )
         .join('')}</ul></details>`
     : '<p class="ideas none">No pending ideas.</p>';
@@ -254,7 +254,7 @@ function prItem(ctx: SiteContext, r: string, pr: PrRecord, byKey: Map<string, Pr
     bits.push(`withdrawn${pr.withdrawnBy ? ` by ${personLink(r, pr.withdrawnBy)}` : ''}`);
   const prLink = (n: number) => {
     const other = byKey.get(`${pr.repo}#${n}`);
-    return `<a href="${esc(safeHttp(other?.url, ctx.links.pull(pr.repo, n)))}">#${n}</a>`;
+    return `<a href="${esc(safeHttp(other?.url, ctx.links.pull(pr.repo, n)))}">#${esc(String(n))}</a>`;
   };
   if (pr.supersededBy !== null) {
     bits.push(
@@ -262,7 +262,7 @@ function prItem(ctx: SiteContext, r: string, pr: PrRecord, byKey: Map<string, Pr
     );
   }
   if (pr.supersedes.length) bits.push(`supersedes ${pr.supersedes.map(prLink).join(', ')}`);
-  return `<li><a href="${esc(url)}">${esc(pr.repo)}#${pr.number}</a> ${esc(pr.title)}<span class="meta">${bits.join(' · ')}</span></li>`;
+  return `<li><a href="${esc(url)}">${esc(pr.repo)}#${esc(String(pr.number))}</a> ${esc(pr.title)}<span class="meta">${bits.join(' · ')}</span></li>`;
 }
 
 function prSection(ctx: SiteContext, r: string, rfc: RfcRecord): string {
@@ -281,12 +281,22 @@ function prSection(ctx: SiteContext, r: string, rfc: RfcRecord): string {
 
 function branchSection(ctx: SiteContext, rfc: RfcRecord): string {
   if (!rfc.branches.length) return '';
+  const withOpenPr = new Set(rfc.prs.filter((p) => p.state === 'open').map((p) => `${p.repo}\n${p.head}`));
   const rows = rfc.branches
     .map((b) => {
+      // An open branch with no open PR yet gets Gitea's compare page, where its PR is opened.
+      const base =
+        b.repo === ctx.meta.metaRepo
+          ? ctx.meta.defaultBranch
+          : (rfc.branches.find((x) => x.repo === b.repo && x.kind === 'main')?.name ?? 'main');
+      const openPr =
+        b.state === 'open' && !b.synthetic && b.kind !== 'main' && !withOpenPr.has(`${b.repo}\n${b.name}`)
+          ? ` <a class="meta" href="${esc(ctx.links.compare(b.repo, base, b.name))}">open a pull request</a>`
+          : '';
       const name =
         b.state === 'deleted'
           ? `<del>${esc(b.name)}</del>`
-          : `<a href="${esc(ctx.links.src(b.repo, '', b.name))}">${esc(b.name)}</a>`;
+          : `<a href="${esc(ctx.links.src(b.repo, '', b.name))}">${esc(b.name)}</a>${openPr}`;
       const sha = b.headSha ? `<code>${esc(b.headSha.slice(0, 10))}</code>` : '';
       return `<tr><td>${name}${b.synthetic ? ' <span class="meta">(main tip)</span>' : ''}</td><td>${esc(b.repo)}</td><td>${esc(b.kind)}</td><td><span class="badge b-${esc(b.state.replace(/[^a-z]/g, ''))}">${esc(b.state)}</span></td><td>${sha}</td></tr>`;
     })
@@ -329,13 +339,17 @@ ${row('Arbiters', people(r, rfc.arbiters))}
 ${row('Tags', tagLinks(r, rfc.tags))}
 ${row('Proposed', `${personLink(r, rfc.proposedBy)}${rfc.proposedAt ? ` on ${esc(day(rfc.proposedAt))}` : ''}`)}
 ${row('Graduated', rfc.graduatedBy || rfc.graduatedAt ? `${personLink(r, rfc.graduatedBy)}${rfc.graduatedAt ? ` on ${esc(day(rfc.graduatedAt))}` : ''}` : '<span class="none">not yet</span>')}
-${row('Repo', rfc.repo ? `<a href="${esc(L.repo(rfc.repo))}">${esc(rfc.repo)}</a>` : '<span class="none">none (not graduated)</span>')}
+${rfc.state === 'withdrawn' ? `${row('Withdrawn', rfc.withdrawnBy || rfc.withdrawnAt ? `${personLink(r, rfc.withdrawnBy ?? null)}${rfc.withdrawnAt ? ` on ${esc(day(rfc.withdrawnAt))}` : ''}` : '<span class="none">date not recorded</span>')}\n` : ''}${row('Repo', rfc.repo ? `<a href="${esc(L.repo(rfc.repo))}">${esc(rfc.repo)}</a>` : '<span class="none">none (not graduated)</span>')}
 ${row('Entry', `<a href="${esc(L.src(meta, rfc.entryPath, ctx.meta.defaultBranch))}">${esc(rfc.entryPath)}</a>`)}
 </tbody></table>`;
   const source = rfc.bodySource === 'rfc-repo' ? `RFC.md in ${esc(rfc.repo ?? '')}` : `the entry file`;
   const main = `<nav class="crumbs" aria-label="Breadcrumb"><a href="${r}${sitePaths.index}">All RFCs</a> › ${esc(stateLabel(rfc.state))}</nav>
 <h1>${titleHtml(rfc.title)} ${rfcId(rfc.id)}</h1>
-<p class="actions">${actions}</p>
+<p class="actions">${actions}</p>${
+    loc.repo === meta
+      ? `\n<p class="meta hint">In Gitea's editor, commit to a new branch named <code>edit/${esc(rfc.slug)}/your-change</code> and open its pull request: the name ties the pull request to this RFC.</p>`
+      : ''
+  }
 <section id="about" aria-label="Summary">${header}</section>
 ${tocHtml(body.toc)}
 <article id="body" class="body" aria-label="RFC text"><p class="meta source">Text from ${source}.</p>
@@ -415,7 +429,7 @@ export function personPage(ctx: SiteContext, login: string, a: PersonActivity): 
     ? `<section><h2>Pending ideas <span class="count">${a.ideas.length}</span></h2><ul>${a.ideas
         .map(
           (i) =>
-            `<li><a href="${esc(safeHttp(i.url, ctx.links.pull(ctx.meta.metaRepo, i.number)))}">${esc(i.title)}</a> <span class="meta">#${i.number} · ${esc(day(i.createdAt))}</span></li>`,
+            `<li><a href="${esc(safeHttp(i.url, ctx.links.pull(ctx.meta.metaRepo, i.number)))}">${esc(i.title)}</a> <span class="meta">#${esc(String(i.number))} · ${esc(day(i.createdAt))}</span></li>`,
         )
         .join('')}</ul></section>`
     : '';
@@ -423,7 +437,7 @@ export function personPage(ctx: SiteContext, login: string, a: PersonActivity): 
     ? `<section><h2>Pull requests opened <span class="count">${a.prs.length}</span></h2><ul>${a.prs
         .map(
           ({ rfc, pr }) =>
-            `<li><a href="${esc(safeHttp(pr.url, ctx.links.pull(pr.repo, pr.number)))}">${esc(pr.repo)}#${pr.number}</a> ${esc(pr.title)} <span class="meta">${esc(pr.state)} · on <a href="${r}${sitePaths.rfc(rfc.slug)}">${esc(rfc.title)}</a></span></li>`,
+            `<li><a href="${esc(safeHttp(pr.url, ctx.links.pull(pr.repo, pr.number)))}">${esc(pr.repo)}#${esc(String(pr.number))}</a> ${esc(pr.title)} <span class="meta">${esc(pr.state)} · on <a href="${r}${sitePaths.rfc(rfc.slug)}">${esc(rfc.title)}</a></span></li>`,
         )
         .join('')}</ul></section>`
     : '';
@@ -447,7 +461,7 @@ export function problemsPage(ctx: SiteContext, problems: ProblemRecord[]): strin
       const reasons = p.reasons
         .map(
           (x) =>
-            `<li>${x.field ? `<code>${esc(x.field)}</code>: ` : ''}${esc(x.message)}${x.line !== null ? ` <span class="meta">(line ${x.line})</span>` : ''}</li>`,
+            `<li>${x.field ? `<code>${esc(x.field)}</code>: ` : ''}${esc(x.message)}${x.line !== null ? ` <span class="meta">(line ${esc(String(x.line))})</span>` : ''}</li>`,
         )
         .join('');
       return `<li><a href="${esc(ctx.links.src(ctx.meta.metaRepo, p.file, ctx.meta.defaultBranch))}"><code>${esc(p.file)}</code></a> <a class="meta" href="${esc(ctx.links.edit(ctx.meta.metaRepo, p.file, ctx.meta.defaultBranch))}">fix on Gitea</a><ul>${reasons}</ul></li>`;

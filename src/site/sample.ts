@@ -250,6 +250,8 @@ export function sampleArtifact(o: SampleOptions): Artifact {
       proposedAt: iso(day).slice(0, 10),
       graduatedBy: active ? arbiter : null,
       graduatedAt: active ? iso(day + 20) : null,
+      withdrawnBy: state === 'withdrawn' ? owner : null,
+      withdrawnAt: state === 'withdrawn' ? iso(day + 30) : null,
       owners: r() < 0.3 ? [owner, pick(r, PEOPLE)].filter((x, k, a) => a.indexOf(x) === k) : [owner],
       arbiters: [arbiter],
       tags: [pick(r, TAGS), pick(r, TAGS)].filter((x, k, a) => a.indexOf(x) === k),

@@ -3,9 +3,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { readArtifact } from '../../src/cache/artifact.ts';
 import { reconcile } from '../../src/cache/reconcile.ts';
 import { runGate } from '../../src/gate/index.ts';
 import { cacheRefresher, eventsFor } from '../../src/gate/refresh.ts';
+import { feedEvents } from '../../src/site/feed.ts';
+import { GiteaLinks } from '../../src/site/html.ts';
 import { type Fixture, META, sampleCommands, startFixture } from './harness.ts';
 
 let f: Fixture;
@@ -58,4 +61,36 @@ test('propose_rfc shows up in the artifact without any workflow event', async ()
   expect(client.stats().byRoute['GET /repos/{owner}/{repo}/contents/{filepath}'] ?? 0).toBeLessThanOrEqual(
     sweeps + 2,
   );
+});
+
+test('withdraw_rfc dates the withdrawal in the artifact by its audit row, and the feed lists it', async () => {
+  const client = f.client();
+  await reconcile({ out, metaRepo: META, full: true }, { client });
+  const file = join(out, 'rfcs', 'gone.json');
+  const before = JSON.parse(await readFile(file, 'utf8')) as { state: string; withdrawnAt: string | null };
+  expect(before).toMatchObject({ state: 'super-draft', withdrawnAt: null });
+  const ack = await runGate(sampleCommands('refresh-withdraw').withdraw_rfc, {
+    ...f.deps({ auditDir: out }),
+    gitea: client,
+    afterWrite: cacheRefresher({ client, out, metaRepo: META }),
+  });
+  expect(ack.success).toBe(true);
+  const rows = (await readFile(join(out, 'audit.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { op: string; outcome: string; at: string });
+  const row = rows.find((r) => r.op === 'withdraw_rfc' && r.outcome === 'success')!;
+  expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({
+    state: 'withdrawn',
+    withdrawnBy: 'carol',
+    withdrawnAt: row.at,
+  });
+  const artifact = await readArtifact(out);
+  const links = new GiteaLinks(artifact.meta.giteaUrl, artifact.meta.defaultBranch);
+  const events = feedEvents(artifact.meta, links, artifact.rfcs, artifact.ideas, (p) => p);
+  expect(events.find((e) => e.kind === 'withdrawal')).toMatchObject({
+    updated: row.at.replace(/\.\d{3}Z$/, 'Z'),
+    author: 'carol',
+    title: expect.stringContaining('Withdrawn:'),
+  });
 });

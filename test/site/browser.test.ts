@@ -27,12 +27,13 @@ const errors: string[] = [];
 
 async function open(
   url: string,
-  o: { width?: number; bypassCSP?: boolean; dark?: boolean } = {},
+  o: { width?: number; bypassCSP?: boolean; dark?: boolean; js?: boolean } = {},
 ): Promise<Page> {
   const ctx = await browser.newContext({
     viewport: { width: o.width ?? 1280, height: 900 },
     colorScheme: o.dark ? 'dark' : 'light',
     bypassCSP: o.bypassCSP ?? false,
+    javaScriptEnabled: o.js ?? true,
   });
   const page = await ctx.newPage();
   // axe's own stylesheet requests fail on file://; only pages without injected tooling are watched.
@@ -53,6 +54,7 @@ beforeAll(async () => {
   out = join(tmp, 'site');
   artifact = sampleArtifact({ rfcs: 40, seed: 21 });
   artifact.rfcs[5]!.body += `\n\nThe ${WORD} layout keeps both halves symmetric.\n`;
+  artifact.rfcs[7]!.body += '\n\nSee the private-quokkafied fields and the snake_wombatized names.\n';
   await buildSite({ artifact, outDir: out });
   browser = await launchChromium();
   // A static server that publishes the site under a sub-path, as a Gitea Pages-style host would.
@@ -112,6 +114,36 @@ describe('the site in Chromium', () => {
       artifact.rfcs.filter((r) => r.owners.includes(owner)).length,
     );
     expect(await page.locator('details#ideas li').count()).toBe(artifact.ideas.length);
+    await page.context().close();
+  });
+
+  it('without JavaScript shows the whole grouped list and no filter form', async () => {
+    const page = await open(file('index.html'), { js: false });
+    expect(await page.locator('#filter').isVisible()).toBe(false);
+    expect(await page.locator('li.rfc:visible').count()).toBe(artifact.rfcs.length);
+    const groups = await page.locator('section.group h2').allTextContents();
+    const count = (state: string) => artifact.rfcs.filter((r) => r.state === state).length;
+    expect(groups).toEqual(
+      ['active', 'super-draft', 'withdrawn']
+        .filter((s) => count(s) > 0)
+        .map(
+          (s) =>
+            `${s === 'active' ? 'Active' : s === 'super-draft' ? 'Super-draft' : 'Withdrawn'} ${count(s)}`,
+        ),
+    );
+    await page.locator('details#ideas summary').click();
+    expect(await page.locator('details#ideas li').first().isVisible()).toBe(true);
+    await page.context().close();
+  });
+
+  it.each([
+    ['after a hyphen', 'quokkafied'],
+    ['after an underscore', 'wombatized'],
+    ['the joined word', 'private-quokkafied'],
+  ])('finds the part of a joined word %s', async (_name, q) => {
+    const page = await open(`${file('search.html')}?q=${q}`);
+    await page.waitForSelector('#results li');
+    expect(await page.locator('#results li a').allTextContents()).toEqual([artifact.rfcs[7]!.title]);
     await page.context().close();
   });
 
@@ -186,6 +218,8 @@ describe('the site in Chromium', () => {
     ['an RFC page', 'rfc', false],
     ['an RFC page (dark)', 'rfc', true],
     ['search', 'search.html?q=proposal', false],
+    ['index (dark)', 'index.html', true],
+    ['search (dark)', 'search.html?q=proposal', true],
   ])('axe-core finds no serious or critical violations on %s', async (_name, rel, dark) => {
     const target = rel === 'rfc' ? `rfcs/${safeName(artifact.rfcs[5]!.slug)}.html` : rel;
     const page = await open(file(target), { bypassCSP: true, dark });
