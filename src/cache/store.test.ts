@@ -3,37 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rfcRecord } from '../../test/records.ts';
 import { readArtifact } from './artifact.ts';
 import type { Artifact, RfcRecord } from './model.ts';
 import { MIGRATIONS, migrate } from './sqlite.ts';
 import { recoverArtifact, SQLITE_FILE, writeArtifact } from './store.ts';
 
 function rfc(slug: string, title = `T ${slug}`): RfcRecord {
-  return {
-    slug,
-    title,
-    state: 'super-draft',
-    id: null,
-    repo: null,
-    proposedBy: 'alice',
-    proposedAt: '2026-01-01',
-    graduatedBy: null,
-    graduatedAt: null,
-    withdrawnBy: null,
-    withdrawnAt: null,
-    owners: ['alice'],
-    arbiters: [],
-    tags: [],
-    body: 'Body\n',
-    bodySource: 'entry',
-    entryPath: `rfcs/${slug}.md`,
-    entrySha: `sha-${slug}`,
-    bodySha: null,
-    entryBody: null,
-    deletedOutOfBand: false,
-    branches: [],
-    prs: [],
-  };
+  return rfcRecord(slug, { title, entrySha: `sha-${slug}` });
 }
 
 function artifact(rfcs: RfcRecord[]): Artifact {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { prRecord, rfcRecord } from '../../test/records.ts';
 import type { Artifact, PrRecord, RfcRecord } from '../cache/model.ts';
 import { feedEvents } from './feed.ts';
 import { GiteaLinks } from './html.ts';
@@ -58,61 +59,21 @@ describe('feed events of each kind', () => {
     cursors: {},
   };
   const links = new GiteaLinks(meta.giteaUrl, meta.defaultBranch);
-  const pr = (
-    repo: string,
-    number: number,
-    kind: PrRecord['kind'],
-    state: PrRecord['state'],
-    at: string,
-  ): PrRecord => ({
-    repo,
-    number,
-    title: `PR ${number}`,
-    kind,
-    head: `${kind}/x`,
-    base: 'main',
-    state,
-    openedBy: `p${number}`,
-    authorLogin: `p${number}`,
-    url: `https://g.example/${repo}/pulls/${number}`,
-    createdAt: '2026-01-01T00:00:00Z',
-    updatedAt: at,
-    mergedAt: state === 'merged' ? at : null,
-    closedAt: state === 'merged' || state === 'withdrawn' ? at : null,
-    mergedBy: state === 'merged' ? 'arb' : null,
-    supersedes: [],
-    supersededBy: null,
-    supersededByLogin: null,
-    withdrawnBy: state === 'withdrawn' ? `p${number}` : null,
-    giteaState: state === 'withdrawn' ? 'closed' : state === 'merged' ? 'merged' : 'open',
-    trailerLogin: null,
-  });
-  const rfc = (slug: string, over: Partial<RfcRecord>): RfcRecord => ({
-    slug,
-    title: `T ${slug}`,
-    state: 'super-draft',
-    id: null,
-    repo: null,
-    proposedBy: 'alice',
-    proposedAt: '2026-01-01',
-    graduatedBy: null,
-    graduatedAt: null,
-    withdrawnBy: null,
-    withdrawnAt: null,
-    owners: ['alice'],
-    arbiters: [],
-    tags: [],
-    body: '',
-    bodySource: 'entry',
-    entryPath: `rfcs/${slug}.md`,
-    entrySha: null,
-    bodySha: null,
-    entryBody: null,
-    deletedOutOfBand: false,
-    branches: [],
-    prs: [],
-    ...over,
-  });
+  const pr = (repo: string, number: number, kind: PrRecord['kind'], state: PrRecord['state'], at: string) =>
+    prRecord(repo, number, {
+      kind,
+      head: `${kind}/x`,
+      state,
+      updatedAt: at,
+      mergedAt: state === 'merged' ? at : null,
+      closedAt: state === 'merged' || state === 'withdrawn' ? at : null,
+      mergedBy: state === 'merged' ? 'arb' : null,
+      withdrawnBy: state === 'withdrawn' ? `p${number}` : null,
+      openedBy: `p${number}`,
+      authorLogin: `p${number}`,
+      giteaState: state === 'withdrawn' ? 'closed' : state === 'merged' ? 'merged' : 'open',
+    });
+  const rfc = (slug: string, over: Partial<RfcRecord>) => rfcRecord(slug, { title: `T ${slug}`, ...over });
   const rfcs = [
     rfc('draft', {
       prs: [

@@ -3,39 +3,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Artifact, BranchRecord, PrRecord, RfcRecord } from '../../src/cache/model.ts';
+import type { Artifact, BranchRecord, RfcRecord } from '../../src/cache/model.ts';
 import { buildSite } from '../../src/site/build.ts';
 import { sitePaths } from '../../src/site/paths.ts';
+import { prRecord, rfcRecord } from '../records.ts';
 
 const META = 'o/meta';
 const G = 'https://g.example';
 
-function pr(repo: string, number: number, over: Partial<PrRecord> = {}): PrRecord {
-  return {
-    repo,
-    number,
-    title: `PR ${number}`,
-    kind: 'edit',
-    head: `edit/x/${number}`,
-    base: 'main',
-    state: 'open',
-    openedBy: `u${number}`,
-    authorLogin: `u${number}`,
-    url: `${G}/${repo}/pulls/${number}`,
-    createdAt: '2026-01-01T00:00:00Z',
-    updatedAt: '2026-01-01T00:00:00Z',
-    mergedAt: null,
-    closedAt: null,
-    mergedBy: null,
-    supersedes: [],
-    supersededBy: null,
-    supersededByLogin: null,
-    withdrawnBy: null,
-    giteaState: 'open',
-    trailerLogin: null,
-    ...over,
-  };
-}
+const pr = prRecord;
 
 function branch(
   repo: string,
@@ -47,32 +23,13 @@ function branch(
 }
 
 function rfc(slug: string, over: Partial<RfcRecord> = {}): RfcRecord {
-  return {
-    slug,
-    title: `Title ${slug}`,
-    state: 'super-draft',
-    id: null,
-    repo: null,
-    proposedBy: 'alice',
+  return rfcRecord(slug, {
     proposedAt: '2026-01-05',
-    graduatedBy: null,
-    graduatedAt: null,
-    withdrawnBy: null,
-    withdrawnAt: null,
-    owners: ['alice'],
     arbiters: ['bob'],
     tags: ['lang'],
     body: `# ${slug}\n\nBody of ${slug}.\n`,
-    bodySource: 'entry',
-    entryPath: `rfcs/${slug}.md`,
-    entrySha: null,
-    bodySha: null,
-    entryBody: null,
-    deletedOutOfBand: false,
-    branches: [],
-    prs: [],
     ...over,
-  };
+  });
 }
 
 const RFC_REPO = 'o/rfc-0012';
