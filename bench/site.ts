@@ -69,7 +69,10 @@ function floor(a: Artifact): number {
 /** What creating files costs on the bench's disk when the run starts, and how long the run waited for it. */
 interface DiskProbe {
   msPerFile: number;
+  /** waited for the probe to read quiet */
   waitedS: number;
+  /** waited before probing, for the last run's clean-up to age out */
+  cleanUpWaitS: number;
 }
 
 const PROBE_FILES = 400;
@@ -100,16 +103,18 @@ const PROBE_MAX_WAIT_S = 420;
  * Before probing it lets `AFTER_CLEAN_UP_S` pass since the last run of this bench cleaned up.
  */
 async function quietDisk(tmp: string): Promise<DiskProbe> {
-  const started = performance.now();
   const cleanedAt = existsSync(CLEANED_MARKER) ? Number(readFileSync(CLEANED_MARKER, 'utf8')) : 0;
   const sinceCleanUpS = (Date.now() - cleanedAt) / 1000;
+  let cleanUpWaitS = 0;
   if (sinceCleanUpS >= 0 && sinceCleanUpS < AFTER_CLEAN_UP_S) {
     const waitS = Math.ceil(AFTER_CLEAN_UP_S - sinceCleanUpS);
+    cleanUpWaitS = waitS;
     process.stderr.write(
       `disk: the last bench run removed its builds ${Math.round(sinceCleanUpS)} s ago; waiting ${waitS} s for those inodes to age out\n`,
     );
     await new Promise((r) => setTimeout(r, waitS * 1000));
   }
+  const started = performance.now();
   const data = Buffer.alloc(8192, 0x61);
   for (let k = 0; ; k++) {
     const dir = join(tmp, `disk-probe-${k}`);
@@ -118,7 +123,8 @@ async function quietDisk(tmp: string): Promise<DiskProbe> {
     for (let i = 0; i < PROBE_FILES; i++) writeFileSync(join(dir, `f${i}.html`), data);
     const msPerFile = process.cpuUsage(c).system / 1000 / PROBE_FILES;
     const waitedS = (performance.now() - started) / 1000;
-    if (msPerFile <= PROBE_QUIET_MS || waitedS >= PROBE_MAX_WAIT_S) return { msPerFile, waitedS };
+    if (msPerFile <= PROBE_QUIET_MS || waitedS >= PROBE_MAX_WAIT_S)
+      return { msPerFile, waitedS, cleanUpWaitS };
     process.stderr.write(
       `disk probe: ${msPerFile.toFixed(2)} ms of kernel time per new file (quiet: <= ${PROBE_QUIET_MS}); waiting for recent deletions to age out (${Math.round(waitedS)} s so far)\n`,
     );
@@ -273,7 +279,7 @@ function report(rows: Row[], loadAtStart: number[], command: string, probe: Disk
         ' / ',
       )} (1/5/15 min) when the run ended, ${loadAtStart.map((l) => l.toFixed(1)).join(' / ')} when it began. The machine is shared: with a load above the core count every figure is inflated.`,
     '',
-    `Disk probe before the run: ${probe.msPerFile.toFixed(3)} ms of kernel time per new file (${PROBE_FILES} files of 8 KB)${probe.waitedS >= 1 ? `, after waiting ${Math.round(probe.waitedS)} s for recently deleted inodes to age out` : ''}; the run first lets ${AFTER_CLEAN_UP_S} s pass since the last run of this bench removed its builds, then waits until the probe reads at most ${PROBE_QUIET_MS} ms (or ${PROBE_MAX_WAIT_S} s have passed). Builds to the disk each get a new directory and nothing on the disk is deleted until the run ends (see \`quietDisk\` in bench/site.ts).`,
+    `Disk probe before the run: ${probe.msPerFile.toFixed(3)} ms of kernel time per new file (${PROBE_FILES} files of 8 KB)${probe.cleanUpWaitS >= 1 ? `, after waiting ${probe.cleanUpWaitS} s for the last run's clean-up to age out` : ''}${probe.waitedS >= 1 ? `, then ${Math.round(probe.waitedS)} s for the probe to read quiet` : ''}; the run first lets ${AFTER_CLEAN_UP_S} s pass since the last run of this bench removed its builds, then waits until the probe reads at most ${PROBE_QUIET_MS} ms (or ${PROBE_MAX_WAIT_S} s have passed). Builds to the disk each get a new directory and nothing on the disk is deleted until the run ends (see \`quietDisk\` in bench/site.ts).`,
     '',
     'Every figure is the best of 5 runs (3 at 10,000 RFCs).',
     'Floor: render every body with the same Markdown pipeline (markdown-it + highlight.js + anchors + link rewriting), nothing else.',
@@ -399,7 +405,7 @@ export async function main(argv: string[]): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'rfc-site-bench-'));
   const shm = existsSync('/dev/shm') ? mkdtempSync(join('/dev/shm', 'rfc-site-bench-')) : null;
   const rows: Row[] = [];
-  let probe: DiskProbe = { msPerFile: Number.NaN, waitedS: 0 };
+  let probe: DiskProbe = { msPerFile: Number.NaN, waitedS: 0, cleanUpWaitS: 0 };
   try {
     probe = await quietDisk(tmp);
     process.stderr.write(`disk probe: ${probe.msPerFile.toFixed(3)} ms of kernel time per new file\n`);

@@ -412,58 +412,106 @@ describe('rule: PR kinds come from the branch name, slash and dash forms', () =>
 
 describe('a withdrawn RFC records who withdrew it and when', () => {
   const entryUrl = (slug: string) => `http://gitea.test/${META}/src/branch/main/rfcs/${slug}.md`;
-  const row = (slug: string, actor: string, at: string, outcome: AuditRecord['outcome'] = 'success') => ({
-    ...audit('withdraw_rfc', META, 0, actor, outcome),
-    number: null,
-    url: entryUrl(slug),
-    at,
-  });
+  const row = (
+    slug: string,
+    actor: string,
+    at: string,
+    o: { wrote?: boolean; outcome?: AuditRecord['outcome'] } = { wrote: true },
+  ): AuditRecord => {
+    const r: AuditRecord = {
+      ...audit('withdraw_rfc', META, 0, actor, o.outcome ?? 'success'),
+      number: null,
+      url: entryUrl(slug),
+      at,
+    };
+    if (o.wrote !== undefined) r.wrote = o.wrote;
+    return r;
+  };
   const metadataPr = pull(7, 'metadata/x', {
     state: 'closed',
     merged: true,
     merged_at: '2026-02-01T00:00:00Z',
     user: { login: 'dana' },
   });
+  const T1 = '2026-04-01T00:00:00Z';
+  const T2 = '2026-04-02T00:00:00Z';
+  const T3 = '2026-04-03T00:00:00Z';
   it.each([
+    ['the withdraw_rfc row that wrote', {}, [row('x', 'carol', T1)], [], ['carol', T1]],
+    ['in whole seconds', {}, [row('x', 'carol', '2026-04-01T00:00:00.123Z')], [], ['carol', T1]],
     [
-      'the withdraw_rfc row',
-      'withdrawn',
-      [row('x', 'carol', '2026-04-01T00:00:00Z')],
+      'the latest row that wrote: restored by hand and withdrawn again',
+      {},
+      [row('x', 'carol', T1), row('x', 'bob', T2, { wrote: false }), row('x', 'erin', T3)],
       [],
-      'carol',
-      '2026-04-01T00:00:00Z',
+      ['erin', T3],
     ],
     [
-      'the first success row (a replay adds a later one)',
-      'withdrawn',
-      [
-        row('x', 'erin', '2026-03-30T00:00:00Z', 'pending'),
-        row('x', 'carol', '2026-04-01T00:00:00Z'),
-        row('x', 'bob', '2026-04-05T00:00:00Z'),
-      ],
+      'the latest by time, whatever the log order (merged logs)',
+      {},
+      [row('x', 'erin', T3), row('x', 'carol', T1)],
       [],
-      'carol',
-      '2026-04-01T00:00:00Z',
+      ['erin', T3],
     ],
-    ['a row for another entry', 'withdrawn', [row('xy', 'carol', '2026-04-01T00:00:00Z')], [], null, null],
-    ['the last merged metadata PR', 'withdrawn', [], [metadataPr], 'dana', '2026-02-01T00:00:00Z'],
     [
-      'the audit row over a metadata PR',
-      'withdrawn',
-      [row('x', 'carol', '2026-04-01T00:00:00Z')],
+      'a row of an earlier version, which does not say, counts as a write',
+      {},
+      [row('x', 'carol', T1, {})],
       [metadataPr],
-      'carol',
-      '2026-04-01T00:00:00Z',
+      ['carol', T1],
     ],
-    ['no row and no PR: an out-of-band commit', 'withdrawn', [], [], null, null],
-    ['not withdrawn', 'super-draft', [row('x', 'carol', '2026-04-01T00:00:00Z')], [metadataPr], null, null],
-  ] as const)('%s', (_n, state, rows, pulls, by, at) => {
+    [
+      'not a pending row, nor a row for another entry',
+      {},
+      [row('x', 'erin', T1, { outcome: 'pending' }), row('xy', 'carol', T1)],
+      [],
+      [null, null],
+    ],
+    ['the last merged metadata PR', {}, [], [metadataPr], ['dana', '2026-02-01T00:00:00Z']],
+    [
+      'a metadata PR over a later row that found the RFC withdrawn',
+      {},
+      [row('x', 'carol', T1, { wrote: false })],
+      [metadataPr],
+      ['dana', '2026-02-01T00:00:00Z'],
+    ],
+    [
+      'not a metadata PR the gate opened (it cannot change state)',
+      {},
+      [{ ...audit('open_metadata_pr', META, 7, 'dana'), url: 'http://gitea.test/pr/7' }],
+      [metadataPr],
+      [null, null],
+    ],
+    [
+      'not a metadata PR merged before the RFC graduated',
+      { graduated_at: '2026-03-01', id: '3' },
+      [],
+      [metadataPr],
+      [null, null],
+    ],
+    [
+      'only a row that found it withdrawn: a replay whose first response was lost',
+      {},
+      [row('x', 'carol', T1, { wrote: false }), row('x', 'bob', T2, { wrote: false })],
+      [],
+      ['carol', T1],
+    ],
+    ['no row and no PR: an out-of-band commit', {}, [], [], [null, null]],
+  ] as const)('%s', (_n, fm, rows, pulls, expected) => {
     const m = mirror();
-    addEntry(m, 'x', entryText('x', { state }));
+    addEntry(m, 'x', entryText('x', { state: 'withdrawn', ...fm }));
     m.audit = [...rows];
     for (const p of pulls) addPull(m, META, p);
     const rfc = buildArtifact(m).rfcs[0]!;
-    expect([rfc.withdrawnBy, rfc.withdrawnAt]).toEqual([by, at]);
+    expect([rfc.withdrawnBy, rfc.withdrawnAt]).toEqual(expected);
+  });
+
+  it('records nothing for an RFC that is not withdrawn', () => {
+    const m = mirror();
+    addEntry(m, 'x', entryText('x'));
+    m.audit = [row('x', 'carol', T1)];
+    addPull(m, META, metadataPr);
+    expect(buildArtifact(m).rfcs[0]).toMatchObject({ withdrawnBy: null, withdrawnAt: null });
   });
 });
 

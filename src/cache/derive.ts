@@ -60,6 +60,9 @@ export interface Mirror {
   pullsCursor?: string;
 }
 
+/** Bump when `buildArtifact` derives differently from the same mirror: a sweep then re-derives. */
+export const DERIVATION = 2;
+
 /** Audit ops whose success row names the person a PR was opened for. */
 export const OPEN_PR_OPS: readonly string[] = [
   'propose_rfc',
@@ -339,7 +342,7 @@ export function buildArtifact(m: Mirror): Artifact {
       (a, b) => cmp(a.repo, b.repo) || cmp(a.name, b.name) || Number(a.synthetic) - Number(b.synthetic),
     );
     prs.sort((a, b) => cmp(a.repo, b.repo) || a.number - b.number);
-    const withdrawal = entry.state === 'withdrawn' ? withdrawalOf(m, es.path, metaPrs) : null;
+    const withdrawal = entry.state === 'withdrawn' ? withdrawalOf(m, entry, es.path, metaPrs) : null;
     rfcs.push({
       slug,
       title: entry.title,
@@ -411,32 +414,47 @@ export function buildArtifact(m: Mirror): Artifact {
 }
 
 /**
- * Who withdrew an RFC, and when. `withdraw_rfc` commits the state straight to the default branch, so
- * its first success row for the entry (the row's `url` is the entry's page) dates it; a withdrawal
- * merged through a metadata PR is dated by the last such merge. An out-of-band commit leaves no date.
+ * Who withdrew an RFC, and when. `withdraw_rfc` commits the state straight to the default branch,
+ * so its audit rows for the entry (the row's `url` is the entry's page) date it: the latest row that
+ * wrote (an RFC restored by hand and withdrawn again takes the second date), rows of earlier
+ * versions, which do not say, counting as writes. Else the last merged metadata PR that may have
+ * set the state: not one the gate opened (`open_metadata_pr` cannot change `state`), and not one
+ * merged before the RFC graduated. Else a row that found the RFC already withdrawn (a replay whose
+ * first response was lost). An out-of-band commit leaves no date.
  */
-function withdrawalOf(m: Mirror, entryPath: string, metaPrs: PrRecord[]): { by: string; at: string } | null {
+function withdrawalOf(
+  m: Mirror,
+  entry: Entry,
+  entryPath: string,
+  metaPrs: PrRecord[],
+): { by: string; at: string } | null {
   const suffix = `/${entryPath}`;
+  let wrote: AuditRecord | null = null;
+  let found: AuditRecord | null = null;
+  const gateMetadata = new Set<number>();
   for (const a of m.audit) {
-    if (
-      a.op === 'withdraw_rfc' &&
-      a.outcome === 'success' &&
-      a.repo === m.metaRepo &&
-      a.url?.endsWith(suffix)
-    )
-      return { by: a.actor, at: a.at };
+    if (a.outcome !== 'success' || a.repo !== m.metaRepo) continue;
+    if (a.op === 'open_metadata_pr' && a.number !== null) gateMetadata.add(a.number);
+    if (a.op !== 'withdraw_rfc' || !a.url?.endsWith(suffix)) continue;
+    if (a.wrote === false) {
+      if (!found) found = a;
+    } else if (!wrote || cmp(a.at, wrote.at) >= 0) wrote = a;
   }
+  if (wrote) return { by: wrote.actor, at: wholeSeconds(wrote.at) };
+  const graduated = entry.graduated_at ? String(entry.graduated_at).slice(0, 10) : null;
   let last: PrRecord | null = null;
   for (const p of metaPrs) {
-    if (
-      p.kind === 'metadata' &&
-      p.state === 'merged' &&
-      p.mergedAt &&
-      (!last || cmp(p.mergedAt, last.mergedAt!) > 0)
-    )
-      last = p;
+    if (p.kind !== 'metadata' || p.state !== 'merged' || !p.mergedAt || gateMetadata.has(p.number)) continue;
+    if (graduated && p.mergedAt.slice(0, 10) < graduated) continue;
+    if (!last || cmp(p.mergedAt, last.mergedAt!) > 0) last = p;
   }
-  return last ? { by: last.openedBy, at: last.mergedAt! } : null;
+  if (last) return { by: last.openedBy, at: wholeSeconds(last.mergedAt!) };
+  return found ? { by: found.actor, at: wholeSeconds(found.at) } : null;
+}
+
+/** An ISO 8601 time as RFC 3339 in whole seconds (the gate's clock writes milliseconds, Gitea does not). */
+function wholeSeconds(iso: string): string {
+  return iso.replace(/\.\d+Z$/, 'Z');
 }
 
 function sortRecord(r: Record<string, string>): Record<string, string> {

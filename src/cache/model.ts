@@ -63,9 +63,9 @@ export interface RfcRecord {
   proposedAt: string | null;
   graduatedBy: string | null;
   graduatedAt: string | null;
-  /** who withdrew a withdrawn RFC: the `withdraw_rfc` audit row's actor, else the opener of its last merged metadata PR */
+  /** who withdrew a withdrawn RFC: see `withdrawalOf` in derive.ts; null while not withdrawn or when unknown */
   withdrawnBy: string | null;
-  /** when: that audit row's `at`, else that PR's `mergedAt`; null while not withdrawn or when neither exists */
+  /** when (RFC 3339, whole seconds); null while not withdrawn or when unknown */
   withdrawnAt: string | null;
   owners: string[];
   arbiters: string[];
@@ -124,6 +124,11 @@ export interface AuditRecord {
   url: string | null;
   message: string;
   at: string; // ISO 8601, when the gate recorded the row
+  /**
+   * success rows only: true when this call wrote, false when it found the effect already there (a
+   * replay, or a desired state already met). Absent from rows of earlier versions.
+   */
+  wrote?: boolean;
 }
 
 /** Top-level facts of the artifact (`meta.json`). */

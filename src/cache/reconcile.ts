@@ -14,6 +14,7 @@ import type { GiteaClient } from '../gitea/index.ts';
 import { readArtifact, stableJson } from './artifact.ts';
 import {
   buildArtifact,
+  DERIVATION,
   type EntryOutcome,
   type EntryState,
   type GiteaPull,
@@ -425,9 +426,14 @@ export async function reconcile(options: ReconcileOptions, deps: ReconcileDeps):
 
 const DERIVED_FILE = '.derived';
 
-/** A digest of what derivation reads besides Gitea: the audit log and the bot's login. */
+/**
+ * A digest of what derivation reads besides Gitea: the audit log and the bot's login, and the
+ * version of the derivation itself, so an upgrade that derives new fields re-derives an artifact
+ * whose inputs did not move.
+ */
 function digestAudit(audit: AuditRecord[], botLogin?: string): string {
   const h = createHash('sha256');
+  h.update(`derivation ${DERIVATION}\n`);
   h.update(`${botLogin ?? ''}\n`);
   for (const r of audit) h.update(`${stableJson(r)}\n`);
   return h.digest('hex');

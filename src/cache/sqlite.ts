@@ -59,6 +59,7 @@ CREATE INDEX audit_by_key ON audit(key, outcome);
     sql: `
 ALTER TABLE rfcs ADD COLUMN withdrawn_by TEXT;
 ALTER TABLE rfcs ADD COLUMN withdrawn_at TEXT;
+ALTER TABLE audit ADD COLUMN wrote INTEGER;
 `,
   },
 ];
@@ -109,7 +110,7 @@ export function loadArtifact(db: Database.Database, a: Artifact, digest: string)
   );
   const insertIdea = db.prepare('INSERT OR REPLACE INTO ideas VALUES (?, ?, ?, ?, ?, ?, ?)');
   const insertProblem = db.prepare('INSERT INTO problems VALUES (?, ?, ?)');
-  const insertAudit = db.prepare('INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insertAudit = db.prepare('INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
   db.transaction(() => {
     insertArtifact.run('digest', digest);
     insertArtifact.run('giteaUrl', a.meta.giteaUrl);
@@ -151,6 +152,7 @@ export function loadArtifact(db: Database.Database, a: Artifact, digest: string)
         r.url,
         r.message,
         r.at,
+        r.wrote === undefined ? null : bool(r.wrote),
       );
     });
   })();

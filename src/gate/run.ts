@@ -68,7 +68,7 @@ export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
   const { op } = command;
   const row = (
     outcome: AuditRecord['outcome'],
-    fields: { number: number | null; url: string | null; message: string },
+    fields: { number: number | null; url: string | null; message: string; wrote?: boolean },
   ): AuditRecord => ({
     key,
     op,
@@ -205,7 +205,8 @@ export async function runGate(raw: Command, deps: GateDeps): Promise<Ack> {
       };
       await appendAudit(
         deps.auditDir,
-        [row('success', { number: ack.number, url: ack.url, message: outcome.message })],
+        // `wrote` lets the cache tell a write from a call that found it done (withdrawalOf in derive.ts).
+        [row('success', { number: ack.number, url: ack.url, message: outcome.message, wrote: !prior })],
         sleep,
       );
       result = ack;

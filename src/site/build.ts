@@ -187,7 +187,7 @@ function collectPeople(rfcs: RfcRecord[], ideas: IdeaRecord[]): Map<string, Pers
     if (!login) return null;
     let a = persons.get(login);
     if (!a) {
-      a = { owns: [], arbitrates: [], proposed: [], graduated: [], ideas: [], prs: [] };
+      a = { owns: [], arbitrates: [], proposed: [], graduated: [], withdrew: [], ideas: [], prs: [] };
       persons.set(login, a);
     }
     return a;
@@ -197,6 +197,7 @@ function collectPeople(rfcs: RfcRecord[], ideas: IdeaRecord[]): Map<string, Pers
     for (const o of new Set(rfc.arbiters)) get(o)!.arbitrates.push(rfc);
     get(rfc.proposedBy)?.proposed.push(rfc);
     get(rfc.graduatedBy)?.graduated.push(rfc);
+    get(rfc.withdrawnBy)?.withdrew.push(rfc);
     for (const pr of rfc.prs) {
       get(pr.openedBy)?.prs.push({ rfc, pr });
       get(pr.mergedBy);

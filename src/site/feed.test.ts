@@ -101,7 +101,24 @@ describe('feed events of each kind', () => {
       prs: [
         pr(META, 20, 'propose', 'merged', '2026-01-05T00:00:00Z'),
         pr(META, 21, 'edit', 'merged', '2026-02-20T00:00:00Z'),
+        pr(META, 22, 'metadata', 'merged', '2026-03-05T00:00:00Z'),
       ],
+    }),
+    rfc('day', {
+      state: 'active',
+      id: 5,
+      repo: 'o/rfc-0005',
+      graduatedAt: '2026-02-01',
+      prs: [
+        pr(META, 50, 'edit', 'merged', '2026-02-01T09:00:00Z'),
+        pr(META, 51, 'metadata', 'merged', '2026-02-02T09:00:00Z'),
+      ],
+    }),
+    rfc('nodate', {
+      state: 'active',
+      id: 6,
+      repo: 'o/rfc-0006',
+      prs: [pr(META, 60, 'edit', 'merged', '2026-01-10T00:00:00Z')],
     }),
     rfc('undated', { state: 'withdrawn', prs: [pr(META, 30, 'propose', 'merged', '2026-01-06T00:00:00Z')] }),
   ];
@@ -184,12 +201,40 @@ describe('feed events of each kind', () => {
       '2026-03-01T12:00:00Z',
       'carol',
     ],
+    [
+      'a meta merge after the withdrawal',
+      'https://g.example/o/meta/pulls/22#merged',
+      'pr-merged',
+      '2026-03-05T00:00:00Z',
+      'p22',
+    ],
+    [
+      'a merge on the day of a date-only graduation',
+      'https://g.example/o/meta/pulls/50#merged',
+      'super-draft-merge',
+      '2026-02-01T09:00:00Z',
+      'p50',
+    ],
+    [
+      'a merge the day after it',
+      'https://g.example/o/meta/pulls/51#merged',
+      'pr-merged',
+      '2026-02-02T09:00:00Z',
+      'p51',
+    ],
+    [
+      'a merge of an active RFC with no graduation date',
+      'https://g.example/o/meta/pulls/60#merged',
+      'pr-merged',
+      '2026-01-10T00:00:00Z',
+      'p60',
+    ],
   ])('%s', (_name, id, kind, updated, author) => {
     expect(of(id)).toMatchObject({ kind, updated, author });
   });
 
   it('has no withdrawal event for an RFC withdrawn without a date', () => {
     expect(of('https://g.example/o/meta/src/branch/main/rfcs/undated.md#withdrawn')).toBeUndefined();
-    expect(events).toHaveLength(12);
+    expect(events).toHaveLength(17);
   });
 });

@@ -390,6 +390,7 @@ export interface PersonActivity {
   arbitrates: RfcRecord[];
   proposed: RfcRecord[];
   graduated: RfcRecord[];
+  withdrew: RfcRecord[];
   ideas: IdeaRecord[];
   prs: { rfc: RfcRecord; pr: PrRecord }[];
 }
@@ -421,7 +422,7 @@ function simpleList(r: string, title: string, rfcs: RfcRecord[]): string {
   }</section>`;
 }
 
-/** One person: what they own, arbitrate, proposed, graduated, and the PRs they opened. */
+/** One person: what they own, arbitrate, proposed, graduated, withdrew, and the PRs they opened. */
 export function personPage(ctx: SiteContext, login: string, a: PersonActivity): string {
   const path = sitePaths.person(login);
   const r = rootFrom(path);
@@ -447,7 +448,7 @@ export function personPage(ctx: SiteContext, login: string, a: PersonActivity): 
 ${simpleList(r, 'Owns', a.owns)}
 ${simpleList(r, 'Arbitrates', a.arbitrates)}
 ${simpleList(r, 'Proposed', a.proposed)}
-${a.graduated.length ? simpleList(r, 'Graduated', a.graduated) : ''}
+${a.graduated.length ? simpleList(r, 'Graduated', a.graduated) : ''}${a.withdrew.length ? `\n${simpleList(r, 'Withdrew', a.withdrew)}` : ''}
 ${ideas}
 ${prs}`;
   return layout(ctx, { path, title: login, main, current: 'people' });

@@ -75,21 +75,39 @@ test('withdraw_rfc dates the withdrawal in the artifact by its audit row, and th
     afterWrite: cacheRefresher({ client, out, metaRepo: META }),
   });
   expect(ack.success).toBe(true);
-  const rows = (await readFile(join(out, 'audit.jsonl'), 'utf8'))
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { op: string; outcome: string; at: string });
-  const row = rows.find((r) => r.op === 'withdraw_rfc' && r.outcome === 'success')!;
+  const rows = async () =>
+    (await readFile(join(out, 'audit.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map(
+        (l) => JSON.parse(l) as { op: string; outcome: string; at: string; wrote?: boolean; actor: string },
+      );
+  const first = (await rows()).find((r) => r.op === 'withdraw_rfc' && r.outcome === 'success')!;
+  expect(first.wrote).toBe(true);
+  const at = first.at.replace(/\.\d+Z$/, 'Z');
   expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({
     state: 'withdrawn',
     withdrawnBy: 'carol',
-    withdrawnAt: row.at,
+    withdrawnAt: at,
   });
+  // Someone asks again later: the gate finds it done, records that it wrote nothing, and the
+  // withdrawal keeps its date and person.
+  const again = await runGate(sampleCommands('refresh-withdraw-2').withdraw_rfc, {
+    ...f.deps({ auditDir: out }),
+    clock: { now: () => new Date('2026-03-01T13:00:00Z') },
+    gitea: client,
+    afterWrite: cacheRefresher({ client, out, metaRepo: META }),
+  });
+  expect(again.success).toBe(true);
+  const later = (await rows()).filter((r) => r.op === 'withdraw_rfc' && r.outcome === 'success');
+  expect(later.map((r) => r.wrote)).toEqual([true, false]);
+  await reconcile({ out, metaRepo: META, full: true }, { client });
+  expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ withdrawnBy: 'carol', withdrawnAt: at });
   const artifact = await readArtifact(out);
   const links = new GiteaLinks(artifact.meta.giteaUrl, artifact.meta.defaultBranch);
   const events = feedEvents(artifact.meta, links, artifact.rfcs, artifact.ideas, (p) => p);
   expect(events.find((e) => e.kind === 'withdrawal')).toMatchObject({
-    updated: row.at.replace(/\.\d{3}Z$/, 'Z'),
+    updated: at,
     author: 'carol',
     title: expect.stringContaining('Withdrawn:'),
   });

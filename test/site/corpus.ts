@@ -92,6 +92,8 @@ export function hostileArtifact(): Artifact {
       arbiters: [],
       repo: i % 2 ? `rfcs/${slug}` : null,
       state: (['active', 'super-draft', 'withdrawn'] as const)[i % 3]!,
+      withdrawnBy: i % 3 === 2 ? v.logins[(i + 1) % v.logins.length]! : null,
+      withdrawnAt: i % 3 === 2 ? '2026-02-01T10:00:00Z' : null,
       bodySource: i % 2 ? 'rfc-repo' : 'entry',
       entryPath: `rfcs/${slug}.md`,
       body: `Body of ${slug}: [rel](../${slug}) ![img](${slug}.png)`,

@@ -95,7 +95,7 @@ const artifact: Artifact = {
     rfc('gone', {
       state: 'withdrawn',
       proposedBy: 'dave',
-      withdrawnBy: 'carol',
+      withdrawnBy: 'wanda',
       withdrawnAt: '2026-03-01T12:00:00Z',
       tags: [],
     }),
@@ -179,7 +179,7 @@ describe('the RFC page', () => {
     ['grad', 'Arbiters', 'erin'],
     ['grad', 'Graduated', 'bob on 2026-02-01'],
     ['grad', 'Repo', RFC_REPO],
-    ['gone', 'Withdrawn', 'carol on 2026-03-01'],
+    ['gone', 'Withdrawn', 'wanda on 2026-03-01'],
     ['gone', 'Proposed', 'dave on 2026-01-05'],
     ['undated', 'Withdrawn', 'date not recorded'],
   ])('%s: header row %s', (slug, label, expected) => {
@@ -266,6 +266,14 @@ describe('the list pages', () => {
     ))
       got[m[1]!] = [...m[2]!.matchAll(/href="\.\.\/rfcs\/([a-z-]+)\.html"/g)].map((x) => x[1]!);
     expect(got).toEqual(expected);
+  });
+
+  it('the withdrawer has a page listing what they withdrew, though they appear nowhere else', () => {
+    expect(page(sitePaths.rfc('gone'))).toContain('<a class="person" href="../people/wanda.html">wanda</a>');
+    const html = page(sitePaths.person('wanda'));
+    expect(html).toMatch(
+      /<h2>Withdrew <span class="count">1<\/span><\/h2><ul class="rfcs"><li class="rfc"[^>]*><a class="title" href="\.\.\/rfcs\/gone\.html">/,
+    );
   });
 
   it('the problems page lists each file with its reasons, and the index links to it', () => {
