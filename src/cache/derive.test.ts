@@ -454,11 +454,18 @@ describe('a withdrawn RFC records who withdrew it and when', () => {
       ['erin', T3],
     ],
     [
-      'a row of an earlier version, which does not say, counts as a write',
+      'else the earliest row of an earlier version, which does not say whether it wrote',
       {},
-      [row('x', 'carol', T1, {})],
+      [row('x', 'bob', T2, {}), row('x', 'carol', T1, {})],
       [metadataPr],
       ['carol', T1],
+    ],
+    [
+      'a row that wrote over rows of an earlier version',
+      {},
+      [row('x', 'carol', T1, {}), row('x', 'erin', T3)],
+      [],
+      ['erin', T3],
     ],
     [
       'not a pending row, nor a row for another entry',
@@ -490,12 +497,34 @@ describe('a withdrawn RFC records who withdrew it and when', () => {
       [null, null],
     ],
     [
-      'only a row that found it withdrawn: a replay whose first response was lost',
+      'only rows that found it withdrawn: the earliest (a replay whose first response was lost)',
       {},
-      [row('x', 'carol', T1, { wrote: false }), row('x', 'bob', T2, { wrote: false })],
+      [row('x', 'bob', T2, { wrote: false }), row('x', 'carol', T1, { wrote: false })],
       [],
       ['carol', T1],
     ],
+    [
+      'not a metadata PR merged after a row found the RFC withdrawn',
+      {},
+      [row('x', 'carol', '2026-01-15T00:00:00Z', { wrote: false })],
+      [metadataPr],
+      ['carol', '2026-01-15T00:00:00Z'],
+    ],
+    [
+      'a metadata PR merged after a graduation given with an offset, though on an earlier UTC day',
+      { graduated_at: "'2026-02-02T00:30:00+02:00'", id: '3' },
+      [],
+      [
+        pull(8, 'metadata/x', {
+          state: 'closed',
+          merged: true,
+          merged_at: '2026-02-01T23:30:00Z',
+          user: { login: 'gina' },
+        }),
+      ],
+      ['gina', '2026-02-01T23:30:00Z'],
+    ],
+    ['in UTC', {}, [row('x', 'carol', '2026-04-01T02:00:00.5+02:00')], [], ['carol', T1]],
     ['no row and no PR: an out-of-band commit', {}, [], [], [null, null]],
   ] as const)('%s', (_n, fm, rows, pulls, expected) => {
     const m = mirror();

@@ -415,12 +415,15 @@ export function buildArtifact(m: Mirror): Artifact {
 
 /**
  * Who withdrew an RFC, and when. `withdraw_rfc` commits the state straight to the default branch,
- * so its audit rows for the entry (the row's `url` is the entry's page) date it: the latest row that
- * wrote (an RFC restored by hand and withdrawn again takes the second date), rows of earlier
- * versions, which do not say, counting as writes. Else the last merged metadata PR that may have
- * set the state: not one the gate opened (`open_metadata_pr` cannot change `state`), and not one
- * merged before the RFC graduated. Else a row that found the RFC already withdrawn (a replay whose
- * first response was lost). An out-of-band commit leaves no date.
+ * so its audit rows for the entry (the row's `url` is the entry's page) date it:
+ * 1. the latest row that wrote (an RFC restored by hand and withdrawn again takes the second date);
+ * 2. else the earliest row of an earlier version, which does not say whether it wrote;
+ * 3. else the last merged metadata PR that may have set the state: not one the gate opened
+ *    (`open_metadata_pr` cannot change `state`), not one merged before the RFC graduated, and not
+ *    one merged after a row found the RFC already withdrawn;
+ * 4. else the earliest row that found it withdrawn (a replay whose first response was lost).
+ * Times are compared as instants: merged logs are not in time order. An out-of-band commit leaves
+ * no date.
  */
 function withdrawalOf(
   m: Mirror,
@@ -430,31 +433,49 @@ function withdrawalOf(
 ): { by: string; at: string } | null {
   const suffix = `/${entryPath}`;
   let wrote: AuditRecord | null = null;
+  let legacy: AuditRecord | null = null;
   let found: AuditRecord | null = null;
   const gateMetadata = new Set<number>();
   for (const a of m.audit) {
     if (a.outcome !== 'success' || a.repo !== m.metaRepo) continue;
     if (a.op === 'open_metadata_pr' && a.number !== null) gateMetadata.add(a.number);
     if (a.op !== 'withdraw_rfc' || !a.url?.endsWith(suffix)) continue;
-    if (a.wrote === false) {
-      if (!found) found = a;
-    } else if (!wrote || cmp(a.at, wrote.at) >= 0) wrote = a;
+    if (a.wrote === true) {
+      if (!wrote || instant(a.at) >= instant(wrote.at)) wrote = a;
+    } else if (a.wrote === false) {
+      if (!found || instant(a.at) < instant(found.at)) found = a;
+    } else if (!legacy || instant(a.at) < instant(legacy.at)) legacy = a;
   }
-  if (wrote) return { by: wrote.actor, at: wholeSeconds(wrote.at) };
-  const graduated = entry.graduated_at ? String(entry.graduated_at).slice(0, 10) : null;
+  const row = wrote ?? legacy;
+  if (row) return { by: row.actor, at: wholeSeconds(row.at) };
   let last: PrRecord | null = null;
   for (const p of metaPrs) {
     if (p.kind !== 'metadata' || p.state !== 'merged' || !p.mergedAt || gateMetadata.has(p.number)) continue;
-    if (graduated && p.mergedAt.slice(0, 10) < graduated) continue;
-    if (!last || cmp(p.mergedAt, last.mergedAt!) > 0) last = p;
+    const merged = instant(p.mergedAt);
+    if (entry.graduated_at && !onOrAfter(merged, entry.graduated_at)) continue;
+    if (found && merged > instant(found.at)) continue;
+    if (!last || merged > instant(last.mergedAt!)) last = p;
   }
   if (last) return { by: last.openedBy, at: wholeSeconds(last.mergedAt!) };
   return found ? { by: found.actor, at: wholeSeconds(found.at) } : null;
 }
 
-/** An ISO 8601 time as RFC 3339 in whole seconds (the gate's clock writes milliseconds, Gitea does not). */
+/** Milliseconds since the epoch of an ISO 8601 time (any offset); NaN sorts as never. */
+function instant(iso: string): number {
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
+}
+
+/** Whether instant `t` is at or after `when`: a date-only value (`YYYY-MM-DD`) counts from its UTC day. */
+function onOrAfter(t: number, when: string): boolean {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(when)) return new Date(t).toISOString().slice(0, 10) >= when;
+  return t >= instant(when);
+}
+
+/** An ISO 8601 time as RFC 3339 in UTC and whole seconds (the gate's clock writes milliseconds, Gitea does not). */
 function wholeSeconds(iso: string): string {
-  return iso.replace(/\.\d+Z$/, 'Z');
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? iso : new Date(t).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
 function sortRecord(r: Record<string, string>): Record<string, string> {

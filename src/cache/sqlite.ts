@@ -59,6 +59,11 @@ CREATE INDEX audit_by_key ON audit(key, outcome);
     sql: `
 ALTER TABLE rfcs ADD COLUMN withdrawn_by TEXT;
 ALTER TABLE rfcs ADD COLUMN withdrawn_at TEXT;
+`,
+  },
+  {
+    version: 3,
+    sql: `
 ALTER TABLE audit ADD COLUMN wrote INTEGER;
 `,
   },

@@ -119,17 +119,18 @@ describe('migrations', () => {
     db.close();
   });
 
-  it('adds the withdrawal columns to a version 1 database and keeps its rows', () => {
+  it('adds the withdrawal and wrote columns to a version 1 database and keeps its rows', () => {
     const db = new Database(':memory:');
     db.exec(MIGRATIONS[0]!.sql);
     db.pragma('user_version = 1');
     db.prepare(
       `INSERT INTO rfcs VALUES ('a', 'A', 'withdrawn', NULL, NULL, NULL, NULL, NULL, NULL, '[]', '[]', '[]', '', 'entry', 'rfcs/a.md', NULL, NULL, NULL, 0)`,
     ).run();
-    expect(migrate(db)).toBe(2);
+    expect(migrate(db)).toBe(3);
     expect(db.prepare('SELECT slug, withdrawn_by, withdrawn_at FROM rfcs').all()).toEqual([
       { slug: 'a', withdrawn_by: null, withdrawn_at: null },
     ]);
+    expect(db.prepare('SELECT wrote FROM audit').all()).toEqual([]);
     db.close();
   });
 

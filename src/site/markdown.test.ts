@@ -61,6 +61,11 @@ describe('MarkdownRenderer', () => {
       'href="https://g.example/o/meta/raw/branch/main/x.png"',
     ],
     [
+      'an encoded slash stays inside one segment',
+      '[p](..%2f..%2f..%2fx)',
+      'href="https://g.example/o/meta/src/branch/main/rfcs/..%2f..%2f..%2fx"',
+    ],
+    [
       'a percent-encoded climb stops there too',
       '[p](%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/x)',
       'href="https://g.example/o/meta/src/branch/main/x"',

@@ -403,12 +403,12 @@ export function peoplePage(ctx: SiteContext, persons: Map<string, PersonActivity
     .sort(cmp)
     .map((login) => {
       const a = persons.get(login)!;
-      return `<tr><td><a href="${r}${sitePaths.person(login)}">${esc(login)}</a></td><td>${a.owns.length}</td><td>${a.arbitrates.length}</td><td>${a.proposed.length}</td><td>${a.prs.length}</td></tr>`;
+      return `<tr><td><a href="${r}${sitePaths.person(login)}">${esc(login)}</a></td><td>${a.owns.length}</td><td>${a.arbitrates.length}</td><td>${a.proposed.length}</td><td>${a.graduated.length}</td><td>${a.withdrew.length}</td><td>${a.prs.length}</td></tr>`;
     })
     .join('');
   const main = `<h1>People</h1>${
     items
-      ? `<div class="scroll"><table class="people"><thead><tr><th scope="col">Login</th><th scope="col">Owns</th><th scope="col">Arbitrates</th><th scope="col">Proposed</th><th scope="col">PRs</th></tr></thead><tbody>${items}</tbody></table></div>`
+      ? `<div class="scroll"><table class="people"><thead><tr><th scope="col">Login</th><th scope="col">Owns</th><th scope="col">Arbitrates</th><th scope="col">Proposed</th><th scope="col">Graduated</th><th scope="col">Withdrew</th><th scope="col">PRs</th></tr></thead><tbody>${items}</tbody></table></div>`
       : '<p class="none">Nobody yet.</p>'
   }`;
   return layout(ctx, { path, title: 'People', main, current: 'people' });

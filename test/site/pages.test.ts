@@ -268,6 +268,15 @@ describe('the list pages', () => {
     expect(got).toEqual(expected);
   });
 
+  it('the people page counts what each person owns, arbitrates, proposed, graduated, withdrew and opened', () => {
+    const rows = [...page(sitePaths.people).matchAll(/<tr><td>(.*?)<\/tr>/g)].map((m) =>
+      text(`<td>${m[1]!}`),
+    );
+    expect(rows).toContain('wanda 0 0 0 0 1 0');
+    expect(rows).toContain('bob 0 3 0 1 0 0');
+    expect(rows).toContain('alice 4 0 3 0 0 1');
+  });
+
   it('the withdrawer has a page listing what they withdrew, though they appear nowhere else', () => {
     expect(page(sitePaths.rfc('gone'))).toContain('<a class="person" href="../people/wanda.html">wanda</a>');
     const html = page(sitePaths.person('wanda'));
