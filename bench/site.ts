@@ -398,10 +398,11 @@ function report(rows: Row[], loadAtStart: number[], command: string, probe: Disk
     "after 100 s while its builds of 10,000 still paid for the first run's clean-up (0.19 ms of kernel",
     'time per file): 1.41 and 1.70 (tmpfs 1.20 and 1.31). Since then the bench first lets 360 s pass',
     'after its own last clean-up (a marker file in the temp directory), and flags a recorded build to the',
-    'disk that paid more than 0.12 ms per file. On 8509d0a (the submitted code; its site changes since',
-    'd39aafb add a line to some pages and a little feed logic): 1.25 and 1.32 (tmpfs 1.17 and 1.25), then',
-    'a run started straight after it, which waited 222 s for that clean-up: 1.34 and 1.41 (tmpfs 1.28',
-    'and 1.21), 0.04 and 0.07 ms per file: the recorded run above.',
+    'disk that paid more than 0.12 ms per file. On 8509d0a (its site changes since d39aafb add a line to',
+    'some pages and a little feed logic): 1.25 and 1.32 (tmpfs 1.17 and 1.25), then a run started',
+    'straight after it, which waited 222 s for that clean-up: 1.34 and 1.41 (tmpfs 1.28 and 1.21), 0.04',
+    'and 0.07 ms per file. On 7e04a9b (the submitted code; since 8509d0a two more cells in people.html):',
+    '1.28 and 1.14 (tmpfs 1.20 and 1.14), 0.04 and 0.05 ms per file: the recorded run above.',
   ];
   return [...lines, ...checks, ...notes, ''].join('\n');
 }
