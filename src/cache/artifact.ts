@@ -100,6 +100,17 @@ export function parseArtifactFile<T>(path: string, text: string): T {
 }
 
 /**
+ * Parses one `rfcs/<slug>.json`; fields added to `RfcRecord` after the file was written
+ * (`withdrawnBy`, `withdrawnAt`) read as null, so no reader has to handle their absence.
+ */
+export function parseRfcRecord(path: string, text: string): RfcRecord {
+  const r = parseArtifactFile<RfcRecord>(path, text);
+  r.withdrawnBy ??= null;
+  r.withdrawnAt ??= null;
+  return r;
+}
+
+/**
  * Reads one JSON file of an artifact synchronously, with the same errors as `readArtifact`;
  * `onText` sees the file's text before it is parsed.
  */
@@ -117,12 +128,10 @@ export function readArtifactFileSync<T>(dir: string, rel: string, onText?: (text
 
 /** Reads an artifact directory; throws naming the file when one is missing or not valid JSON. */
 export async function readArtifact(dir: string): Promise<Artifact> {
+  const text = (path: string) => readFile(path, 'utf8').catch((cause) => missingFile(dir, path, cause));
   const json = async <T>(rel: string): Promise<T> => {
     const path = join(dir, rel);
-    return parseArtifactFile<T>(
-      path,
-      await readFile(path, 'utf8').catch((cause) => missingFile(dir, path, cause)),
-    );
+    return parseArtifactFile<T>(path, await text(path));
   };
   const meta = await json<ArtifactMeta>('meta.json');
   const ideas = await json<IdeaRecord[]>('ideas.json');
@@ -156,7 +165,8 @@ export async function readArtifact(dir: string): Promise<Artifact> {
     names.map((n, i) => ({ n, i })),
     32,
     async ({ n, i }) => {
-      rfcs[i] = await json<RfcRecord>(`rfcs/${n}`);
+      const path = join(dir, 'rfcs', n);
+      rfcs[i] = parseRfcRecord(path, await text(path));
     },
   );
   return { meta, rfcs, ideas, problems, audit, unattached };

@@ -130,9 +130,6 @@ export function loadArtifact(db: Database.Database, a: Artifact, digest: string)
         arbiters: json(r.arbiters),
         tags: json(r.tags),
         deleted: bool(r.deletedOutOfBand),
-        // Artifacts written before these fields existed lack them.
-        withdrawnBy: r.withdrawnBy ?? null,
-        withdrawnAt: r.withdrawnAt ?? null,
       });
       for (const b of r.branches) {
         insertBranch.run(r.slug, b.repo, b.name, b.kind, b.state, b.headSha, bool(b.synthetic));

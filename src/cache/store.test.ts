@@ -139,12 +139,16 @@ describe('migrations', () => {
       { ...rfc('a'), state: 'withdrawn', withdrawnBy: 'carol', withdrawnAt: '2026-04-01T00:00:00Z' },
       rfc('b'),
     ]);
-    const old = a.rfcs[1] as Partial<RfcRecord>;
-    delete old.withdrawnBy;
-    delete old.withdrawnAt;
     const dir = await mkdtemp(join(tmpdir(), 'rfc-store-'));
     try {
       await writeArtifact(dir, a);
+      // b.json as a version before the fields existed wrote it; the reader fills them in.
+      const old = JSON.parse(await readFile(join(dir, 'rfcs', 'b.json'), 'utf8')) as Partial<RfcRecord>;
+      delete old.withdrawnBy;
+      delete old.withdrawnAt;
+      await writeFile(join(dir, 'rfcs', 'b.json'), `${JSON.stringify(old, null, 2)}\n`);
+      await rm(join(dir, SQLITE_FILE));
+      await writeArtifact(dir, await readArtifact(dir));
       const db = new Database(join(dir, SQLITE_FILE), { readonly: true });
       expect(db.prepare('SELECT slug, withdrawn_by, withdrawn_at FROM rfcs ORDER BY slug').all()).toEqual([
         { slug: 'a', withdrawn_by: 'carol', withdrawn_at: '2026-04-01T00:00:00Z' },

@@ -126,9 +126,8 @@ export function apiSummary(ctx: SiteContext, rfc: RfcRecord, siteLink: (p: strin
     state: rfc.state,
     tags: rfc.tags,
     title: rfc.title,
-    // Artifacts written before these fields existed lack them.
-    withdrawnAt: rfc.withdrawnAt ?? null,
-    withdrawnBy: rfc.withdrawnBy ?? null,
+    withdrawnAt: rfc.withdrawnAt,
+    withdrawnBy: rfc.withdrawnBy,
   };
 }
 

@@ -101,8 +101,7 @@ function eachEvent(
       });
     // A meta-repo merge other than the proposal lands in a super-draft while the RFC is one: before
     // it graduated, and before it was withdrawn (an RFC's state today says nothing about then).
-    const withdrawn = rfc.state === 'withdrawn' ? rfc3339(rfc.withdrawnAt ?? null) : null;
-    const draftAt = whileDraft(rfc, graduated);
+    const withdrawn = rfc.state === 'withdrawn' ? rfc3339(rfc.withdrawnAt) : null;
     for (const pr of rfc.prs) {
       const merged = pr.state === 'merged' ? rfc3339(pr.mergedAt) : null;
       if (merged && keep(merged)) {
@@ -110,7 +109,7 @@ function eachEvent(
         const intoDraft =
           pr.repo === meta.metaRepo &&
           !accepted &&
-          draftAt(merged) &&
+          beforeGraduation(rfc, graduated, merged) &&
           (withdrawn === null || merged <= withdrawn);
         events.push({
           id: `${links.pull(pr.repo, pr.number)}#merged`,
@@ -153,16 +152,16 @@ function eachEvent(
 }
 
 /**
- * Whether a time falls before the RFC graduated. A date-only `graduated_at` counts its whole day
- * (the merges that lead to a graduation land on its day); an RFC with a repo or the active state
- * but no `graduated_at` graduated at an unknown time, so no merge is placed before it.
+ * Whether `at` falls before the RFC graduated (`graduated`: its `graduatedAt` as RFC 3339). A
+ * date-only `graduatedAt` counts its whole day (the merges that lead to a graduation land on its
+ * day); an RFC with a repo or the active state but no `graduatedAt` graduated at an unknown time,
+ * so nothing is placed before it.
  */
-function whileDraft(rfc: RfcRecord, graduated: string | null): (at: string) => boolean {
+function beforeGraduation(rfc: RfcRecord, graduated: string | null, at: string): boolean {
   const raw = rfc.graduatedAt;
-  if (raw && /^\d{4}-\d{2}-\d{2}$/.test(raw)) return (at) => at.slice(0, 10) <= raw;
-  if (graduated) return (at) => at < graduated;
-  const graduatedUnknown = rfc.state === 'active' || rfc.repo !== null;
-  return () => !graduatedUnknown;
+  if (raw && /^\d{4}-\d{2}-\d{2}$/.test(raw)) return at.slice(0, 10) <= raw;
+  if (graduated) return at < graduated;
+  return rfc.state !== 'active' && rfc.repo === null;
 }
 
 /** The Atom document; `selfHref` and page links are absolute when a base URL is set, else relative. */

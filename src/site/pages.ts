@@ -109,6 +109,11 @@ function personLink(r: string, login: string | null): string {
   return `<a class="person" href="${r}${sitePaths.person(login)}">${esc(login)}</a>`;
 }
 
+/** "login on YYYY-MM-DD" of a header row: who did it (a person link, or a dash) and the day, when known. */
+function byOn(r: string, login: string | null, at: string | null): string {
+  return `${personLink(r, login)}${at ? ` on ${esc(day(at))}` : ''}`;
+}
+
 function people(r: string, logins: string[]): string {
   return logins.length ? logins.map((l) => personLink(r, l)).join(', ') : '<span class="none">none</span>';
 }
@@ -282,16 +287,16 @@ function prSection(ctx: SiteContext, r: string, rfc: RfcRecord): string {
 function branchSection(ctx: SiteContext, rfc: RfcRecord): string {
   if (!rfc.branches.length) return '';
   const withOpenPr = new Set(rfc.prs.filter((p) => p.state === 'open').map((p) => `${p.repo}\n${p.head}`));
+  const mainOf = (repo: string) =>
+    repo === ctx.meta.metaRepo
+      ? ctx.meta.defaultBranch
+      : (rfc.branches.find((x) => x.repo === repo && x.kind === 'main')?.name ?? 'main');
   const rows = rfc.branches
     .map((b) => {
       // An open branch with no open PR yet gets Gitea's compare page, where its PR is opened.
-      const base =
-        b.repo === ctx.meta.metaRepo
-          ? ctx.meta.defaultBranch
-          : (rfc.branches.find((x) => x.repo === b.repo && x.kind === 'main')?.name ?? 'main');
       const openPr =
         b.state === 'open' && !b.synthetic && b.kind !== 'main' && !withOpenPr.has(`${b.repo}\n${b.name}`)
-          ? ` <a class="meta" href="${esc(ctx.links.compare(b.repo, base, b.name))}">open a pull request</a>`
+          ? ` <a class="meta" href="${esc(ctx.links.compare(b.repo, mainOf(b.repo), b.name))}">open a pull request</a>`
           : '';
       const name =
         b.state === 'deleted'
@@ -337,9 +342,9 @@ ${row('Slug', `<code>${esc(rfc.slug)}</code>`)}
 ${row('Owners', people(r, rfc.owners))}
 ${row('Arbiters', people(r, rfc.arbiters))}
 ${row('Tags', tagLinks(r, rfc.tags))}
-${row('Proposed', `${personLink(r, rfc.proposedBy)}${rfc.proposedAt ? ` on ${esc(day(rfc.proposedAt))}` : ''}`)}
-${row('Graduated', rfc.graduatedBy || rfc.graduatedAt ? `${personLink(r, rfc.graduatedBy)}${rfc.graduatedAt ? ` on ${esc(day(rfc.graduatedAt))}` : ''}` : '<span class="none">not yet</span>')}
-${rfc.state === 'withdrawn' ? `${row('Withdrawn', rfc.withdrawnBy || rfc.withdrawnAt ? `${personLink(r, rfc.withdrawnBy ?? null)}${rfc.withdrawnAt ? ` on ${esc(day(rfc.withdrawnAt))}` : ''}` : '<span class="none">date not recorded</span>')}\n` : ''}${row('Repo', rfc.repo ? `<a href="${esc(L.repo(rfc.repo))}">${esc(rfc.repo)}</a>` : '<span class="none">none (not graduated)</span>')}
+${row('Proposed', byOn(r, rfc.proposedBy, rfc.proposedAt))}
+${row('Graduated', rfc.graduatedBy || rfc.graduatedAt ? byOn(r, rfc.graduatedBy, rfc.graduatedAt) : '<span class="none">not yet</span>')}
+${rfc.state === 'withdrawn' ? `${row('Withdrawn', rfc.withdrawnBy || rfc.withdrawnAt ? byOn(r, rfc.withdrawnBy, rfc.withdrawnAt) : '<span class="none">date not recorded</span>')}\n` : ''}${row('Repo', rfc.repo ? `<a href="${esc(L.repo(rfc.repo))}">${esc(rfc.repo)}</a>` : '<span class="none">none (not graduated)</span>')}
 ${row('Entry', `<a href="${esc(L.src(meta, rfc.entryPath, ctx.meta.defaultBranch))}">${esc(rfc.entryPath)}</a>`)}
 </tbody></table>`;
   const source = rfc.bodySource === 'rfc-repo' ? `RFC.md in ${esc(rfc.repo ?? '')}` : `the entry file`;

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArtifactFile, readArtifactFileSync } from '../cache/artifact.ts';
+import { parseRfcRecord, readArtifactFileSync } from '../cache/artifact.ts';
 import type { Artifact, ArtifactMeta, IdeaRecord, ProblemRecord, RfcRecord } from '../cache/model.ts';
 
 /**
@@ -64,7 +64,7 @@ export function parseRfcFile(files: RfcFileSet, i: number): RfcRecord {
   const text = Buffer.from(files.bytes, files.starts[i]!, files.starts[i + 1]! - files.starts[i]!).toString(
     'utf8',
   );
-  return parseArtifactFile<RfcRecord>(join(files.dir, 'rfcs', files.names[i]!), text);
+  return parseRfcRecord(join(files.dir, 'rfcs', files.names[i]!), text);
 }
 
 /**
